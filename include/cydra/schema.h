@@ -9,8 +9,8 @@
  *
  *     #define STEPLR_CONF(X)                                                              \
  *         X(STR, _target_, "torch.optim.lr_scheduler.StepLR", "the class to instantiate") \
- *         X(ANY, optimizer, CY_MISSING, "wrapped optimizer")                               \
- *         X(ANY, step_size, CY_MISSING, "period of learning rate decay")                   \
+ *         X(ANY, optimizer, CY_DEF_MISSING, "wrapped optimizer")                               \
+ *         X(ANY, step_size, CY_DEF_MISSING, "period of learning rate decay")                   \
  *         X(ANY, gamma, "0.1", "multiplicative factor of learning rate decay")
  *     CY_STRUCT(StepLRConf, STEPLR_CONF)
  *
@@ -43,8 +43,8 @@
  *
  * Defaults are written as YAML flow text and typed by the field: "64", "1.0e-06", "[1, 2]",
  * "{step_size: 1}" (a struct field's default merges onto the nested schema's own defaults),
- * CY_MISSING (???) and CY_NONE (null). STR defaults are taken literally. NULL means ??? for
- * scalars and the nested schema's defaults for STRUCT fields.
+ * CY_DEF_MISSING ("???") and CY_DEF_NONE (null). STR defaults are taken literally. NULL means ???
+ * for scalars and the nested schema's defaults for STRUCT fields.
  *
  * Binding borrows strings and nodes from the tree and allocates OPT_STRUCT members in its arena:
  * keep the tree alive while the struct is used.
@@ -110,8 +110,8 @@ typedef struct cy_schema {
     const cy_field *(*fields)(size_t *count);
 } cy_schema;
 
-#define CY_MISSING "???"
-#define CY_NONE    "\x1b(None)"
+#define CY_DEF_MISSING "???"
+#define CY_DEF_NONE    "\x1b(None)"
 
 /* The fields of a schema, in declaration order. */
 size_t cy_schema_nfields(const cy_schema *s);

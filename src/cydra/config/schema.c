@@ -33,11 +33,11 @@ const cy_field *cy_schema_find(const cy_schema *s, const char *name) {
 /* The raw (untyped) node a default text stands for. */
 static int parse_default(cy_node **out, cy_arena *a, const cy_field *f) {
     const char *def = f->def;
-    if (def == NULL || strcmp(def, CY_MISSING) == 0) {
+    if (def == NULL || strcmp(def, CY_DEF_MISSING) == 0) {
         *out = cy_new_missing(a);
         return 0;
     }
-    if (strcmp(def, CY_NONE) == 0) {
+    if (strcmp(def, CY_DEF_NONE) == 0) {
         *out = cy_new_null(a);
         return 0;
     }
@@ -59,8 +59,8 @@ int cy_field_default(cy_node **out, cy_arena *a, const cy_field *f) {
     cy_node *raw, *node;
     int rc;
 
-    if (f->type.tag == CY_T_STRUCT &&
-        (f->def == NULL || (strcmp(f->def, CY_MISSING) != 0 && strcmp(f->def, CY_NONE) != 0))) {
+    if (f->type.tag == CY_T_STRUCT && (f->def == NULL || (strcmp(f->def, CY_DEF_MISSING) != 0 &&
+                                                          strcmp(f->def, CY_DEF_NONE) != 0))) {
         /* A nested structured config: the nested schema's defaults, with this field's default
          * (a flow mapping) merged on top, as StepLRConf(step_size=1) does in Python. */
         if ((rc = cy_schema_instantiate(&node, a, f->type.schema)) < 0)
