@@ -180,36 +180,23 @@ int cy_node_as_str(const cy_node *n, const char **out);
 #define CY__B_DICT(K)       CY_BIND_NODE
 
 /* Type descriptors (initializers of a cy_type) */
-#define CY__T_INT                                                                                  \
-    { CY_T_INT, false, NULL, NULL, NULL }
-#define CY__T_FLOAT                                                                                \
-    { CY_T_FLOAT, false, NULL, NULL, NULL }
-#define CY__T_BOOL                                                                                 \
-    { CY_T_BOOL, false, NULL, NULL, NULL }
-#define CY__T_STR                                                                                  \
-    { CY_T_STR, false, NULL, NULL, NULL }
-#define CY__T_ANY                                                                                  \
-    { CY_T_ANY, true, NULL, NULL, NULL }
-#define CY__T_OPT_INT                                                                              \
-    { CY_T_INT, true, NULL, NULL, NULL }
-#define CY__T_OPT_FLOAT                                                                            \
-    { CY_T_FLOAT, true, NULL, NULL, NULL }
-#define CY__T_OPT_BOOL                                                                             \
-    { CY_T_BOOL, true, NULL, NULL, NULL }
-#define CY__T_OPT_STR                                                                              \
-    { CY_T_STR, true, NULL, NULL, NULL }
-#define CY__T_STRUCT(T)                                                                            \
-    { CY_T_STRUCT, false, &T##_schema, NULL, NULL }
-#define CY__T_OPT_STRUCT(T)                                                                        \
-    { CY_T_STRUCT, true, &T##_schema, NULL, NULL }
-#define CY__T_ENUM(E)                                                                              \
-    { CY_T_ENUM, false, NULL, &E##_enum, NULL }
-#define CY__T_OPT_ENUM(E)                                                                          \
-    { CY_T_ENUM, true, NULL, &E##_enum, NULL }
-#define CY__T_LIST(K)                                                                              \
-    { CY_T_LIST, false, NULL, NULL, CY__PASTE(CY__E_, K) }
-#define CY__T_DICT(K)                                                                              \
-    { CY_T_DICT, false, NULL, NULL, CY__PASTE(CY__E_, K) }
+/* clang-format off */
+#define CY__T_INT {.tag = CY_T_INT}
+#define CY__T_FLOAT {.tag = CY_T_FLOAT}
+#define CY__T_BOOL {.tag = CY_T_BOOL}
+#define CY__T_STR {.tag = CY_T_STR}
+#define CY__T_ANY {.tag = CY_T_ANY, .optional = true}
+#define CY__T_OPT_INT {.tag = CY_T_INT, .optional = true}
+#define CY__T_OPT_FLOAT {.tag = CY_T_FLOAT, .optional = true}
+#define CY__T_OPT_BOOL {.tag = CY_T_BOOL, .optional = true}
+#define CY__T_OPT_STR {.tag = CY_T_STR, .optional = true}
+#define CY__T_STRUCT(T) {.tag = CY_T_STRUCT, .schema = &T##_schema}
+#define CY__T_OPT_STRUCT(T) {.tag = CY_T_STRUCT, .optional = true, .schema = &T##_schema}
+#define CY__T_ENUM(E) {.tag = CY_T_ENUM, .enm = &E##_enum}
+#define CY__T_OPT_ENUM(E) {.tag = CY_T_ENUM, .optional = true, .enm = &E##_enum}
+#define CY__T_LIST(K) {.tag = CY_T_LIST, .elem = CY__PASTE(CY__E_, K)}
+#define CY__T_DICT(K) {.tag = CY_T_DICT, .elem = CY__PASTE(CY__E_, K)}
+/* clang-format on */
 
 /* Element types of LIST(K) / DICT(K): pointers to static descriptors */
 #define CY__E_INT       (&cy_type_int)
@@ -233,15 +220,20 @@ int cy_node_as_str(const cy_node *n, const char **out);
     extern const cy_type T##_type;
 
 /* Defines T_schema and T_type (once, in a .c file). */
-#define CY_SCHEMA(T, FIELDS, HELP)                                                                 \
+#define CY_SCHEMA(T, FIELDS, HELP) CY_SCHEMA_NAMED(T, #T, FIELDS, HELP)
+
+/* Like CY_SCHEMA with a schema name other than the C type's (it is the name errors and --help
+ * show, as Python shows the dataclass name): two C types may then stand for two versions of one
+ * config, e.g. hydra-torch's AdadeltaConf and torch 1.13's. */
+#define CY_SCHEMA_NAMED(T, NAME, FIELDS, HELP)                                                     \
     static const cy_field *T##__fields(size_t *count) {                                            \
         typedef T cy__self;                                                                        \
         static const cy_field fields[] = {FIELDS(CY__FIELD)};                                      \
         *count = sizeof fields / sizeof fields[0];                                                 \
         return fields;                                                                             \
     }                                                                                              \
-    const cy_schema T##_schema = {#T, HELP, sizeof(T), &T##_type, T##__fields};                    \
-    const cy_type T##_type = {CY_T_STRUCT, false, &T##_schema, NULL, NULL};
+    const cy_schema T##_schema = {NAME, HELP, sizeof(T), &T##_type, T##__fields};                  \
+    const cy_type T##_type = {.tag = CY_T_STRUCT, .schema = &T##_schema};
 
 #define CY__ENUM_ITEM(name, value) name = value,
 
@@ -256,7 +248,7 @@ int cy_node_as_str(const cy_node *n, const char **out);
     static const int64_t E##__values[] = {MEMBERS(CY__ENUM_VALUE)};                                \
     const cy_enum_def E##_enum = {#E, E##__names, E##__values,                                     \
                                   sizeof E##__names / sizeof E##__names[0]};                       \
-    const cy_type E##_type = {CY_T_ENUM, false, NULL, &E##_enum, NULL};
+    const cy_type E##_type = {.tag = CY_T_ENUM, .enm = &E##_enum};
 
 #define CY__ENUM_NAME(name, value)  #name,
 #define CY__ENUM_VALUE(name, value) value,
