@@ -48,7 +48,9 @@ uint32_t nn_rng_u32(nn_rng *rng);
 /* The next 64 random bits (torch's generator->random64(): two 32-bit draws, the first high). */
 uint64_t nn_rng_u64(nn_rng *rng);
 
-/* A float32 uniform in [from, to), drawn as torch's uniform_ draws one for a float32 tensor. */
+/* A float32 uniform in [from, to), drawn as torch's uniform_ draws one for a float32 tensor:
+ * 24 random bits times 2^-24, then x * (to - from) + from rounded once, as the fused
+ * multiply-add of torch's AVX2 kernel computes it (the kernel every AVX2 machine runs). */
 float nn_rng_uniform_f32(nn_rng *rng, float from, float to);
 
 /* A double uniform in [0, 1), drawn from 53 random bits as torch's double distributions draw. */
