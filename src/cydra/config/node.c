@@ -62,6 +62,10 @@ static const char *type_str_bare(cy_arena *a, const cy_type *t) {
     return "Any";
 }
 
+const char *cy__type_str_nonopt(cy_arena *a, const cy_type *t) {
+    return t ? type_str_bare(a, t) : "Any";
+}
+
 const char *cy_type_string(cy_arena *a, const cy_type *t) {
     if (!t)
         return "Any";
@@ -379,7 +383,12 @@ static char *full_key_with(const cy_node *n, char *tail) {
         const cy_node *p = n->parent;
         char idx[32];
         if (p->container == CY_LIST || p->kind == CY_LIST) {
-            snprintf(idx, sizeof idx, "%ld", cy_node_index(n));
+            long i = cy_node_index(n);
+            /* a node being built for a list slot is not in the list yet: its key says where */
+            if (i < 0 && n->key)
+                snprintf(idx, sizeof idx, "%s", n->key);
+            else
+                snprintf(idx, sizeof idx, "%ld", i);
             tail = prepend_segment(idx, true, tail);
         } else {
             tail = prepend_segment(n->key ? n->key : "", false, tail);
@@ -403,6 +412,18 @@ char *cy__full_key_of(const cy_node *container, const char *key) {
         tail = prepend_segment(key, list, NULL);
     }
     return full_key_with(container, tail);
+}
+
+int cy__error_at_child(const cy_node *n) {
+    const cy_node *p = n->parent;
+    if (!p)
+        return cy_error_at(NULL, "");
+    if (p->container == CY_LIST || p->kind == CY_LIST) {
+        char idx[32];
+        snprintf(idx, sizeof idx, "%ld", cy_node_index(n));
+        return cy_error_at(p, idx);
+    }
+    return cy_error_at(p, n->key);
 }
 
 const char *cy_node_full_key(const cy_node *n) {
@@ -457,7 +478,7 @@ const char *cy__error_object_type(const cy_node *c) {
 }
 
 const char *cy__error_ref_type(const cy_node *c) {
-    if (!c->parent || cy__is_any(c->type))
+    if (cy__is_any(c->type))
         return NULL;
     return cy_type_string(c->arena, c->type);
 }

@@ -68,6 +68,60 @@ void cy__take_value(cy_node *n, cy_node *v);
  * struct type of a structured dict (object set), else NULL. */
 const cy_type *cy__struct_type_of(const cy_node *n);
 
+/* The type as type_str prints it, without the Optional[...] wrapper. */
+const char *cy__type_str_nonopt(cy_arena *a, const cy_type *t);
+
+/* Python's int() / float() of a string (64-bit ints: larger values are refused). */
+bool cy__py_int(const char *s, int64_t *out);
+bool cy__py_float(const char *s, double *out);
+
+/* OmegaConf.get_type(value) as type_str prints it ("dict", "AdadeltaConf", "list", "int"). */
+const char *cy__get_type_str(const cy_node *v);
+
+/* -- Validated changes (set.c), shared with merge.c ---------------------------------------- */
+
+/* container[key] = val as basecontainer._set_item_impl does it. is_node: val stands for an
+ * OmegaConf node (merge source: typed value nodes are placed as they are, containers keep
+ * their types) rather than a plain Python value. key_exc: the exception class of unknown-key
+ * errors ("ConfigKeyError" from __setitem__, "ConfigAttributeError" from __setattr__). */
+int cy__setitem(cy_node *c, const char *key, cy_key_kind kk, const cy_node *val, bool is_node,
+                const char *key_exc);
+
+/* ListConfig.append. */
+int cy__list_append(cy_node *list, const cy_node *val, bool is_node);
+
+/* node._set_value(val): value nodes convert in place, containers replace their content. */
+int cy__set_value(cy_node *n, const cy_node *val, bool is_node);
+
+/* DictConfig._validate_get: unknown keys of structured or struct-mode dicts. */
+int cy__dict_validate_get(const cy_node *c, const char *key, const char *exc);
+
+/* _deep_update_type_hint: a node placed as it is made to carry the element type. */
+int cy__deep_update_type_hint(cy_node *n, const cy_type *hint);
+
+/* Node classes: typed ValueNode, AnyNode; element type of a container (NULL = Any); the Python
+ * class name of a node ("AnyNode", "DictConfig"). */
+bool cy__is_typed_vnode(const cy_node *n);
+bool cy__is_anynode(const cy_node *n);
+const cy_type *cy__elem_type(const cy_node *c);
+const char *cy__node_class(const cy_node *n);
+
+/* -- Reading (select.c) ---------------------------------------------------------------------- */
+
+/* OmegaConf's split_key ("a.b[0]" -> a, b, 0; "..x" -> "", "", x). malloc'd array of malloc'd
+ * strings; NULL when out of memory. */
+char **cy__split_key(const char *key, size_t *n);
+
+/* _select_one: c's child under key (NULL when absent, out of range, or c holds null). */
+int cy__select_one(const cy_node *c, const char *key, bool throw_on_missing,
+                   bool throw_on_type_error, const cy_node **out);
+
+/* c[key] with resolution (__getitem__): unknown keys, ??? and bad indices are errors. */
+int cy__getitem(const cy_node *c, const char *key, const cy_node **out);
+
+/* Attaches the error facts of n as the child of its parent (list items by index). */
+int cy__error_at_child(const cy_node *n);
+
 /* Whether the declared type is Any. */
 static inline bool cy__is_any(const cy_type *t) {
     return t == NULL || t->tag == CY_T_ANY;
