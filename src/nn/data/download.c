@@ -214,8 +214,11 @@ int nn_download_mirrors(const char *const *mirrors, size_t n_mirrors, const char
         if (n > 0)
             used = used + (size_t)n < sizeof report ? used + (size_t)n : sizeof report - 1;
     }
-    return nn_error_set(NN_ENET, "cannot download %s into %s: all %zu mirror%s failed: %s",
-                        filename, dir, n_mirrors, n_mirrors == 1 ? "" : "s", report);
+    if (n_mirrors == 1)
+        return nn_error_set(NN_ENET, "cannot download %s into %s: the only mirror failed: %s",
+                            filename, dir, report);
+    return nn_error_set(NN_ENET, "cannot download %s into %s: all %zu mirrors failed: %s", filename,
+                        dir, n_mirrors, report);
 }
 
 /* Reporter state: one transfer at a time per thread. */

@@ -99,7 +99,8 @@ int nn_mnist_raw_dir(char *out, size_t outlen, const nn_mnist_opts *opts) {
 typedef struct idx_reader {
     const char *path;
     gzFile gz;
-    uint64_t pos; /* bytes of (decompressed) content consumed */
+    uint64_t pos;          /* bytes of (decompressed) content consumed */
+    uint64_t expect_total; /* header + data size once the header is read, 0 before */
 } idx_reader;
 
 /* Reads exactly n bytes, or fails naming the byte where the file ended or went bad. */
@@ -120,11 +121,16 @@ static int idx_read(idx_reader *r, void *buf, size_t n, const char *what) {
         if (k == 0) {
             int zerr;
             gzerror(r->gz, &zerr);
-            return nn_error_set(NN_EFORMAT,
-                                "%s: truncated at byte %" PRIu64 " while reading %s (%s%zu more "
-                                "bytes expected)",
+            if (r->expect_total)
+                return nn_error_set(NN_EFORMAT,
+                                    "%s: truncated at byte %" PRIu64 " while reading %s (%sthe "
+                                    "header promises %" PRIu64 " bytes in all)",
+                                    r->path, r->pos + got, what,
+                                    zerr == Z_BUF_ERROR ? "gzip stream cut short; " : "",
+                                    r->expect_total);
+            return nn_error_set(NN_EFORMAT, "%s: truncated at byte %" PRIu64 " while reading %s%s",
                                 r->path, r->pos + got, what,
-                                zerr == Z_BUF_ERROR ? "gzip stream cut short; " : "", n - got);
+                                zerr == Z_BUF_ERROR ? " (gzip stream cut short)" : "");
         }
         got += (size_t)k;
     }
@@ -177,6 +183,7 @@ static int read_idx(const char *path, int ndims, uint32_t dims[3], uint8_t **dat
         goto done;
     }
     uint64_t header_bytes = 4 + 4 * (uint64_t)ndims;
+    r.expect_total = header_bytes + total;
     /* Size check before allocating: an uncompressed file must be exactly header + data. */
     if (!gzdirect(r.gz)) {
         /* gzip: the decompressed size is only known by reading; buffers grow as data arrives
