@@ -22,56 +22,67 @@
  * than above; there the next decimal up is tried as well.
  */
 
-/* digits: p significant digits (no dot); exp10: the decimal exponent of the first digit. */
-static int shortest_digits(double f, char digits[24], int *exp10) {
+/* The p-digit candidate for f: digits (no dot) and the decimal exponent of the first digit.
+ * Returns whether it reads back as f. */
+static bool try_digits(double f, int p, char digits[24], int *exp10) {
     char tmp[48];
-    for (int p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof tmp, "%.*e", p - 1, f);
-        double back = strtod(tmp, NULL);
-        char *e = strchr(tmp, 'e');
-        int ex = atoi(e + 1);
-        int nd = 0;
-        for (char *q = tmp; q < e; q++)
-            if (*q >= '0' && *q <= '9')
-                digits[nd++] = *q;
-        digits[nd] = '\0';
-        if (back == f) {
-            *exp10 = ex;
-            return nd;
-        }
-        int bexp;
-        if (frexp(f, &bexp) == 0.5) {
-            /* try the next p-digit decimal above */
-            char up[24];
-            memcpy(up, digits, (size_t)nd + 1);
-            int i = nd - 1, uex = ex;
-            while (i >= 0 && up[i] == '9')
-                up[i--] = '0';
-            if (i >= 0) {
-                up[i]++;
-            } else {
-                memmove(up + 1, up, (size_t)nd);
-                up[0] = '1';
-                up[nd] = '\0';
-                uex++;
-            }
-            snprintf(tmp, sizeof tmp, "%c.%se%d", up[0], up + 1, uex);
-            if (strtod(tmp, NULL) == f) {
-                memcpy(digits, up, (size_t)nd + 1);
-                *exp10 = uex;
-                return nd;
-            }
-        }
-    }
-    /* 17 digits always round-trip; not reached */
-    snprintf(tmp, sizeof tmp, "%.16e", f);
-    *exp10 = atoi(strchr(tmp, 'e') + 1);
+    snprintf(tmp, sizeof tmp, "%.*e", p - 1, f);
+    char *e = strchr(tmp, 'e');
+    int ex = atoi(e + 1);
     int nd = 0;
-    for (char *q = tmp; *q && *q != 'e'; q++)
+    for (char *q = tmp; q < e; q++)
         if (*q >= '0' && *q <= '9')
             digits[nd++] = *q;
     digits[nd] = '\0';
-    return nd;
+    *exp10 = ex;
+    if (strtod(tmp, NULL) == f)
+        return true;
+    int bexp;
+    if (frexp(f, &bexp) != 0.5)
+        return false;
+    /* a power of two: the next p-digit decimal above may round-trip where the closest,
+     * below, does not */
+    char up[24];
+    memcpy(up, digits, (size_t)nd + 1);
+    int i = nd - 1, uex = ex;
+    while (i >= 0 && up[i] == '9')
+        up[i--] = '0';
+    if (i >= 0) {
+        up[i]++;
+    } else {
+        memmove(up + 1, up, (size_t)nd);
+        up[0] = '1';
+        up[nd] = '\0';
+        uex++;
+    }
+    snprintf(tmp, sizeof tmp, "%c.%se%d", up[0], up + 1, uex);
+    if (strtod(tmp, NULL) != f)
+        return false;
+    memcpy(digits, up, (size_t)nd + 1);
+    *exp10 = uex;
+    return true;
+}
+
+/* Shortest round-tripping digits; round-tripping is monotonic in the number of digits, so the
+ * shortest length is found by bisection over 1..17 (17 always round-trips). */
+static int shortest_digits(double f, char digits[24], int *exp10) {
+    int lo = 1, hi = 17;
+    char d[24];
+    int e;
+    /* most doubles that are not short decimals need 16 or 17 digits: look there first */
+    if (!try_digits(f, 15, d, &e))
+        lo = try_digits(f, 16, d, &e) ? 16 : 17, hi = lo;
+    else
+        hi = 15;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (try_digits(f, mid, d, &e))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    try_digits(f, lo, digits, exp10);
+    return (int)strlen(digits);
 }
 
 char *cy_float_repr(double f, char buf[32]) {
