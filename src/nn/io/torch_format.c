@@ -707,7 +707,7 @@ static int u_reduce(unpickler *u) {
         if (u->st == NN_OK)
             u->st = nn_error_set(NN_EFORMAT,
                                  "%s: data.pkl calls %s, which a state_dict of tensors does not "
-                                 "need; only state_dicts can be read",
+                                 "need (only a state_dict of tensors can be read)",
                                  u->path, fn->s);
         return u->st;
     }
@@ -959,8 +959,11 @@ static int u_run(unpickler *u, pk **result) {
         }
         default: {
             u->p--;
-            char what[64];
-            snprintf(what, sizeof what, "unsupported pickle opcode 0x%02x", op);
+            char what[160];
+            snprintf(what, sizeof what,
+                     "unsupported pickle opcode 0x%02x (only a state_dict of tensors can be read; "
+                     "save model.state_dict())",
+                     op);
             return u_err(u, what);
         }
         }
