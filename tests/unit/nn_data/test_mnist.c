@@ -210,6 +210,56 @@ static void test_corrupt_gzip(void) {
     free(img);
 }
 
+/* Random damage to image and label files (raw and gzip): an error or a valid load, never a crash
+ * (the sanitizer build turns this into a small fuzzer of the idx reader). */
+static void test_random_damage(void) {
+    size_t li, ll;
+    uint8_t *img = tu_idx_images(6, 28, 28, &li);
+    uint8_t *lab = tu_idx_labels(6, &ll);
+    uint8_t *bi = malloc(li), *bl = malloc(ll);
+    char pi[512], pl[512];
+    uint32_t seed = 99;
+    int failed = 0;
+    for (int iter = 0; iter < 600; iter++) {
+        int gz = iter % 2;
+        memcpy(bi, img, li);
+        memcpy(bl, lab, ll);
+        for (int k = 0; k < 1 + iter % 3; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            /* mostly the headers, sometimes anywhere */
+            size_t at = (seed >> 8) % (iter % 5 ? 16 : li);
+            seed = seed * 1664525u + 1013904223u;
+            if (iter % 3)
+                bi[at] = (uint8_t)(seed >> 24);
+            else
+                bl[at % ll] = (uint8_t)(seed >> 24);
+        }
+        snprintf(pi, sizeof pi, "%s/fz-images%s", tmp, gz ? ".gz" : "");
+        snprintf(pl, sizeof pl, "%s/fz-labels%s", tmp, gz ? ".gz" : "");
+        size_t cut = iter % 7 == 0 ? (seed >> 4) % li : li;
+        if (gz) {
+            tu_write_gz(pi, bi, cut);
+            tu_write_gz(pl, bl, ll);
+        } else {
+            tu_write(pi, bi, cut);
+            tu_write(pl, bl, ll);
+        }
+        nn_mnist *ds = NULL;
+        if (nn_mnist_load_files(&ds, pi, pl) == NN_OK) {
+            CHECK(ds->count <= 6);
+            nn_mnist_free(ds);
+        } else {
+            failed++;
+            CHECK(strstr(nn_error_last(), "fz-") != NULL); /* names the file */
+        }
+    }
+    CHECK(failed > 300);
+    free(bi);
+    free(bl);
+    free(img);
+    free(lab);
+}
+
 /* The golden file holds torchvision's ToTensor + Normalize output for every pixel value. */
 static void test_normalize_matches_torchvision(void) {
     FILE *f = fopen("golden/data/normalize_lut.txt", "r");
@@ -568,6 +618,7 @@ int main(void) {
     RUN(test_header_errors);
     RUN(test_size_errors);
     RUN(test_corrupt_gzip);
+    RUN(test_random_damage);
     RUN(test_normalize_matches_torchvision);
     RUN(test_batch);
     RUN(test_load_from_root);

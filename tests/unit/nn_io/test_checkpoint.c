@@ -490,6 +490,52 @@ static void test_read_errors(void) {
     model_free(&m);
 }
 
+/* Random damage (bytes overwritten anywhere) must give NN_OK or an error, never a crash; run under
+ * the sanitizers this is a small fuzzer of both readers. */
+static void test_random_damage(void) {
+    static const spec s[] = {{"conv.weight", 4, {2, 1, 3, 3}},
+                             {"conv.bias", 1, {2}},
+                             {"fc.weight", 2, {3, 4}},
+                             {"s", 0, {0}}};
+    model m;
+    model_build(&m, s, 4, twin_value);
+    const char *names[] = {"fuzz.pt", "fuzz.safetensors"};
+    uint32_t seed = 12345;
+    for (int f = 0; f < 2; f++) {
+        char path[400], bad[400];
+        path_in(path, sizeof path, names[f]);
+        snprintf(bad, sizeof bad, "%s/damaged.%s", tmp, f ? "safetensors" : "pt");
+        CHECK_EQ_INT(nn_checkpoint_save(path, m.p, m.n, NULL), NN_OK);
+        size_t n;
+        char *orig = harness_read_file(path, &n);
+        char *b = malloc(n);
+        int ok = 0, failed = 0;
+        for (int iter = 0; iter < 1500; iter++) {
+            memcpy(b, orig, n);
+            int flips = 1 + iter % 4;
+            for (int k = 0; k < flips; k++) {
+                seed = seed * 1664525u + 1013904223u;
+                size_t at = (seed >> 8) % n;
+                seed = seed * 1664525u + 1013904223u;
+                b[at] = (char)(seed >> 24);
+            }
+            tu_write(bad, b, n);
+            nn_checkpoint *ck = NULL;
+            if (nn_checkpoint_read(&ck, bad, NN_CHECKPOINT_AUTO) == NN_OK) {
+                ok++;
+                nn_checkpoint_free(ck);
+            } else {
+                failed++;
+                CHECK(strlen(nn_error_last()) > 0);
+            }
+        }
+        CHECK(failed > 0);
+        free(b);
+        free(orig);
+    }
+    model_free(&m);
+}
+
 static void test_error_module(void) {
     nn_error_clear();
     CHECK_STREQ(nn_error_last(), "");
@@ -563,6 +609,7 @@ int main(int argc, char **argv) {
     RUN(test_save_errors);
     RUN(test_full_disk);
     RUN(test_read_errors);
+    RUN(test_random_damage);
     RUN(test_error_module);
     if (harness_failed)
         fprintf(stderr, "scratch files kept in %s\n", tmp);
