@@ -189,7 +189,7 @@ static void test_corrupt_gzip(void) {
     char p[512];
     snprintf(p, sizeof p, "%s/c-images.gz", tmp);
     tu_write_gz(p, img, li);
-    size_t n;
+    size_t n = 0;
     char *gz = harness_read_file(p, &n);
     CHECK(gz != NULL && n > 200);
     /* Flip bytes in the middle of the deflate stream. */
@@ -381,7 +381,7 @@ static void test_tables(void) {
     f = nn_mnist_files(NN_MNIST_FASHION);
     CHECK_STREQ(f[0].md5, "8d4fb7e6c68d591d4c3dfef9ec88bf0d");
     CHECK_STREQ(f[2].md5, "bef4ecab320f06d8554ea6380940ec79");
-    size_t n;
+    size_t n = 0;
     const char *const *m = nn_mnist_default_mirrors(NN_MNIST_DIGITS, &n);
     CHECK_EQ_INT(n, 2);
     CHECK_STREQ(m[0], "https://ossci-datasets.s3.amazonaws.com/mnist/");
@@ -407,7 +407,7 @@ static void make_mirror(const char *dir, nn_mnist_file files[4], char md5s[4][33
         CHECK_EQ_INT(nn_md5_file(md5s[i], p), NN_OK);
         files[i].md5 = md5s[i];
         /* md5 of the decompressed bytes */
-        size_t n;
+        size_t n = 0;
         uint8_t *b =
             i % 2 ? tu_idx_labels(i < 2 ? 30 : 10, &n) : tu_idx_images(i < 2 ? 30 : 10, 28, 28, &n);
         nn_md5 m;

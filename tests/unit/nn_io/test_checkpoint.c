@@ -106,7 +106,7 @@ static void test_pt_matches_torch_bytes(void) {
     mkdir(dir, 0755);
     snprintf(path, sizeof path, "%s/ckpt_twin.pt", dir);
     CHECK_EQ_INT(nn_checkpoint_save(path, m.p, m.n, NULL), NN_OK);
-    size_t n_ours, n_torch;
+    size_t n_ours = 0, n_torch = 0;
     char *ours = harness_read_file(path, &n_ours);
     char *torch = harness_read_file("golden/data/ckpt_twin.pt", &n_torch);
     CHECK(ours && torch);
@@ -141,7 +141,7 @@ static void test_pt_archive_name(void) {
     char path[400];
     path_in(path, sizeof path, "my.model.v2.pth");
     CHECK_EQ_INT(nn_checkpoint_save(path, m.p, m.n, NULL), NN_OK);
-    size_t n;
+    size_t n = 0;
     char *b = harness_read_file(path, &n);
     CHECK(b && n > 60 && memcmp(b + 30, "my.model.v2/data.pkl", 20) == 0);
     free(b);
@@ -209,7 +209,7 @@ static void test_safetensors_layout(void) {
     char path[400];
     path_in(path, sizeof path, "layout.safetensors");
     CHECK_EQ_INT(nn_checkpoint_save(path, m.p, m.n, NULL), NN_OK);
-    size_t n;
+    size_t n = 0;
     char *b = harness_read_file(path, &n);
     CHECK(b != NULL);
     if (b) {
@@ -388,7 +388,7 @@ static void test_full_disk(void) {
     mkdir(dir, 0755);
     snprintf(path, sizeof path, "%s/old.pt", dir);
     CHECK_EQ_INT(nn_checkpoint_save(path, m.p, 2, NULL), NN_OK);
-    size_t old_len;
+    size_t old_len = 0;
     char *old = harness_read_file(path, &old_len);
     struct rlimit saved, lim;
     getrlimit(RLIMIT_FSIZE, &saved);
@@ -407,7 +407,7 @@ static void test_full_disk(void) {
     }
     setrlimit(RLIMIT_FSIZE, &saved);
     snprintf(path, sizeof path, "%s/old.pt", dir);
-    size_t now_len;
+    size_t now_len = 0;
     char *now = harness_read_file(path, &now_len);
     CHECK(old && now && old_len == now_len && memcmp(old, now, old_len) == 0);
     CHECK_EQ_INT(tu_count_entries(dir, ".tmp."), 0);
@@ -426,7 +426,7 @@ static void test_read_errors(void) {
     path_in(bad, sizeof bad, "bad.pt");
     CHECK_EQ_INT(nn_checkpoint_save(pt, m.p, m.n, NULL), NN_OK);
     CHECK_EQ_INT(nn_checkpoint_save(st, m.p, m.n, NULL), NN_OK);
-    size_t n;
+    size_t n = 0;
     char *b = harness_read_file(pt, &n);
     nn_checkpoint *ck = NULL;
 
@@ -506,8 +506,11 @@ static void test_random_damage(void) {
         path_in(path, sizeof path, names[f]);
         snprintf(bad, sizeof bad, "%s/damaged.%s", tmp, f ? "safetensors" : "pt");
         CHECK_EQ_INT(nn_checkpoint_save(path, m.p, m.n, NULL), NN_OK);
-        size_t n;
+        size_t n = 0;
         char *orig = harness_read_file(path, &n);
+        CHECK(orig != NULL && n > 0);
+        if (!orig)
+            continue;
         char *b = malloc(n);
         int ok = 0, failed = 0;
         for (int iter = 0; iter < 1500; iter++) {
