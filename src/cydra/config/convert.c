@@ -311,8 +311,16 @@ static int conv_children(cy_node *n, cy_arena *a, const cy_type *elem, const cy_
         } else {
             rc = conv(&k, a, elem, c, n, ck, as_node);
         }
-        if (rc < 0)
+        if (rc < 0) {
+            /* a container element's own failure comes from the DictConfig/ListConfig
+             * constructor (key only, no types), except structured list items, which
+             * ListConfig._validate_set rejects first */
+            bool ctor = elem->tag == CY_T_LIST || elem->tag == CY_T_DICT ||
+                        (elem->tag == CY_T_STRUCT && !is_list);
+            if (ctor)
+                return cy_error_at_key(ck, NULL, NULL);
             return cy_error_at(n, ck);
+        }
         if (is_list)
             cy_list_push(n, k);
         else

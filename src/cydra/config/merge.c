@@ -420,9 +420,12 @@ int cy_update(cy_node *root, const char *key, const cy_node *value, unsigned fla
                 if ((rc = cy__dict_validate_get(c, last, "ConfigAttributeError")) == 0)
                     node = cy_dict_get(c, last);
             } else {
-                const cy_node *n2 = NULL;
-                if ((rc = cy__select_one(c, last, false, true, &n2)) == 0)
-                    node = (cy_node *)n2;
+                int64_t idx = 0;
+                cy__py_int(last, &idx);
+                if (idx < 0)
+                    idx += (int64_t)cy_node_len(c);
+                if ((rc = cy__list_check_slot(c, last, (long)idx)) == 0)
+                    node = c->v.c.items[idx];
             }
             if (rc == 0 && node && cy_node_is_container(node)) {
                 rc = cy_merge(node, value);

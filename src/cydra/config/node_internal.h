@@ -87,6 +87,10 @@ const char *cy__get_type_str(const cy_node *v);
 int cy__setitem(cy_node *c, const char *key, cy_key_kind kk, const cy_node *val, bool is_node,
                 const char *key_exc);
 
+/* ListConfig._get_node(index): MissingMandatoryValue / ConfigTypeError / ConfigIndexError for
+ * a slot of a ??? or None list or out of range, reported at (c, key); 0 when it exists. */
+int cy__list_check_slot(const cy_node *c, const char *key, long index);
+
 /* ListConfig.append. */
 int cy__list_append(cy_node *list, const cy_node *val, bool is_node);
 

@@ -90,6 +90,11 @@ static int key_error(const cy_node *c, const char *key, const char *exc) {
 
 /* DictConfig._validate_get: an unknown key of a structured or struct-mode dict. */
 int cy__dict_validate_get(const cy_node *c, const char *key, const char *exc) {
+    if (c->kind == CY_NULL) {
+        /* `key not in None` in _validate_get */
+        cy_error_set(CY_ETYPE, "ConfigTypeError", "argument of type 'NoneType' is not iterable");
+        return cy_error_at(c, key);
+    }
     if (cy__dict_find(c, key) >= 0)
         return 0;
     bool typed = c->object != NULL;
@@ -234,8 +239,14 @@ static int wrap_and_set(cy_node *c, const char *key, cy_key_kind kk, long index,
         w = copy_in(c, val);
     } else {
         int rc = cy__convert_at(&w, c->arena, hint, val, c, key, false);
-        if (rc < 0)
+        if (rc < 0) {
+            /* A container type's own failure surfaces from the DictConfig/ListConfig
+             * constructor, whose format_and_raise has no node: the key alone, no types. */
+            if (hint &&
+                (hint->tag == CY_T_STRUCT || hint->tag == CY_T_LIST || hint->tag == CY_T_DICT))
+                return cy_error_at_key(key, NULL, NULL);
             return cy_error_at(c, key);
+        }
     }
     place(c, key, kk, index, w);
     return 0;
@@ -412,6 +423,12 @@ static int container_set_value(cy_node *n, const cy_node *val, bool is_node) {
 
 static int dict_setitem(cy_node *c, const char *key, cy_key_kind kk, const cy_node *val,
                         bool is_node, const char *key_exc) {
+    if (c->kind == CY_MISSING || c->kind == CY_INTERP) {
+        /* OmegaConf fails here with a Python AttributeError (its content is a string) */
+        cy_error_set(CY_EMISSING, "MissingMandatoryValue", "Cannot set key '%s' of a %s DictConfig",
+                     key, c->kind == CY_MISSING ? "missing" : "interpolated");
+        return cy_error_at(c, key);
+    }
     int rc = dict_validate_set(c, key, val, is_node, key_exc);
     if (rc < 0)
         return cy_error_at(c, key);
@@ -477,8 +494,10 @@ static int list_validate_set(cy_node *c, long index, bool in_range, const cy_nod
 }
 
 /* _set_item_impl on a list slot that exists (or on the placeholder append() adds). */
-static int list_set_slot(cy_node *c, long index, bool exists, const cy_node *val, bool is_node) {
-    const char *key = cy_arena_printf(c->arena, "%ld", index);
+static int list_set_slot(cy_node *c, long index, const char *key, bool exists, const cy_node *val,
+                         bool is_node) {
+    if (!key)
+        key = cy_arena_printf(c->arena, "%ld", index);
     if (cy_node_flag(c, CY_FLAG_READONLY)) {
         cy_error_set(CY_EREADONLY, "ReadonlyConfigError",
                      "Cannot change read-only config container");
@@ -516,7 +535,7 @@ int cy__list_append(cy_node *c, const cy_node *val, bool is_node) {
     int rc = list_validate_set(c, index, false, val, is_node);
     if (rc < 0)
         return cy_error_at(c, key);
-    return list_set_slot(c, index, false, val, is_node);
+    return list_set_slot(c, index, NULL, false, val, is_node);
 }
 
 static int parse_index(const char *key, long len, long *out) {
@@ -529,6 +548,26 @@ static int parse_index(const char *key, long len, long *out) {
     if (i < 0)
         i += len;
     *out = (long)i;
+    return 0;
+}
+
+/* ListConfig._get_node(index) with validate_access: the errors of a slot that cannot be
+ * read. 0 when the slot exists. */
+int cy__list_check_slot(const cy_node *c, const char *key, long index) {
+    if (c->kind == CY_MISSING) {
+        cy_error_set(CY_EMISSING, "MissingMandatoryValue",
+                     "Cannot get_node from a missing ListConfig");
+        return cy_error_at(c, key);
+    }
+    if (c->kind == CY_NULL) {
+        cy_error_set(CY_ETYPE, "ConfigTypeError",
+                     "Cannot get_node from a ListConfig object representing None");
+        return cy_error_at(c, key);
+    }
+    if (c->kind != CY_LIST || index < 0 || (size_t)index >= c->v.c.len) {
+        cy_error_set(CY_EINDEX, "ConfigIndexError", "list index out of range");
+        return cy_error_at(c, key);
+    }
     return 0;
 }
 
@@ -547,10 +586,9 @@ static int list_setitem(cy_node *c, const char *key, const cy_node *val, bool is
                          "Cannot change read-only config container");
             return cy_error_at(c, key);
         }
-        cy_error_set(CY_EINDEX, "ConfigIndexError", "list index out of range");
-        return cy_error_at(c, key);
+        return cy__list_check_slot(c, key, index);
     }
-    return list_set_slot(c, index, true, val, is_node);
+    return list_set_slot(c, index, key, true, val, is_node);
 }
 
 int cy__setitem(cy_node *c, const char *key, cy_key_kind kk, const cy_node *val, bool is_node,
