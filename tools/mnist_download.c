@@ -40,7 +40,7 @@ static void usage(FILE *f) {
             "  --quiet                no progress output\n"
             "  --check                load both splits afterwards and print a summary\n"
             "  --dump-batch FILE      with --check: write the first --count training samples,\n"
-            "                         normalised (float32 LE [n,1,28,28]) then labels (int64 LE)\n"
+            "                         normalised (float32 LE [n,1,28,28]) then labels (int32 LE)\n"
             "  --count N              samples for --dump-batch (default 16)\n"
             "  --url URL --out FILE   download one URL to FILE (with --expect-md5 HEX) and exit\n");
 }
@@ -78,7 +78,7 @@ static int dump_batch(const char *path, const nn_mnist *ds, int64_t count) {
         count = ds->count;
     size_t pix = (size_t)ds->rows * (size_t)ds->cols;
     float *x = malloc((size_t)count * pix * sizeof *x + 1);
-    int64_t *y = malloc((size_t)count * sizeof *y + 1);
+    int32_t *y = malloc((size_t)count * sizeof *y + 1);
     int64_t *idx = malloc((size_t)count * sizeof *idx + 1);
     int st = NN_ENOMEM;
     if (x && y && idx) {

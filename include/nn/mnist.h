@@ -18,7 +18,7 @@
  *     o.download_opts.progress = nn_download_progress_stderr;
  *     nn_mnist *train;
  *     if (nn_mnist_load(&train, &o) != NN_OK) { puts(nn_error_last()); return 1; }
- *     float x[64 * 28 * 28]; int64_t y[64];
+ *     float x[64 * 28 * 28]; int32_t y[64];
  *     int64_t idx[64]; for (int i = 0; i < 64; i++) idx[i] = i;
  *     nn_mnist_batch(x, y, train, idx, 64);                  // x: [64, 1, 28, 28], y: [64]
  *     nn_mnist_free(train);
@@ -119,9 +119,10 @@ int nn_mnist_load_files(nn_mnist **out, const char *images_path, const char *lab
 void nn_mnist_free(nn_mnist *ds);
 
 /* Gathers samples indices[0..n) into x [n, 1, rows, cols] normalised by ds->mean/ds->std as
- * torchvision's ToTensor + Normalize computes it, and their labels into y [n] (y may be NULL).
+ * torchvision's ToTensor + Normalize computes it, and their labels into y [n] as int32 (the type
+ * nn_net's losses take; y may be NULL).
  * Status: NN_OK, or NN_EINVAL when an index is out of range. */
-int nn_mnist_batch(float *x, int64_t *y, const nn_mnist *ds, const int64_t *indices, int64_t n);
+int nn_mnist_batch(float *x, int32_t *y, const nn_mnist *ds, const int64_t *indices, int64_t n);
 
 /* The 256 values nn_mnist_batch produces for pixel values 0..255 under mean and std:
  * lut[p] = ((float)p / 255.0f - mean) / std, in float32 arithmetic. */

@@ -133,10 +133,10 @@ class MnistDataTest(unittest.TestCase):
         with open(out, "rb") as f:
             blob = f.read()
         x = np.frombuffer(blob[:64 * 784 * 4], dtype="<f4").reshape(64, 1, 28, 28)
-        y = np.frombuffer(blob[64 * 784 * 4:], dtype="<i8")
+        y = np.frombuffer(blob[64 * 784 * 4:], dtype="<i4")
         want = torchvision_transform(data["train"][0][:64]).numpy()
         self.assertEqual(x.tobytes(), want.tobytes())  # every bit
-        np.testing.assert_array_equal(y, data["train"][1][:64].astype(np.int64))
+        np.testing.assert_array_equal(y, data["train"][1][:64].astype(np.int32))
 
     def test_corrupt_file_is_a_clear_error(self):
         self.write_dataset()

@@ -529,7 +529,7 @@ void nn_normalize_lut(float lut[256], float mean, float std) {
     }
 }
 
-int nn_mnist_batch(float *x, int64_t *y, const nn_mnist *ds, const int64_t *indices, int64_t n) {
+int nn_mnist_batch(float *x, int32_t *y, const nn_mnist *ds, const int64_t *indices, int64_t n) {
     float lut[256];
     nn_normalize_lut(lut, ds->mean, ds->std);
     size_t pix = (size_t)ds->rows * (size_t)ds->cols;

@@ -300,7 +300,7 @@ static void test_batch(void) {
     nn_normalize_lut(lut, NN_MNIST_MEAN, NN_MNIST_STD);
     int64_t idx[3] = {19, 0, 7};
     float x[3 * 784];
-    int64_t y[3];
+    int32_t y[3];
     CHECK_EQ_INT(nn_mnist_batch(x, y, ds, idx, 3), NN_OK);
     int bad = 0;
     for (int b = 0; b < 3; b++) {
