@@ -40,7 +40,7 @@ from omegaconf._utils import type_str
 from omegaconf.nodes import ValueNode
 
 SEED = 20221128
-NCASES = 1500
+NCASES = 3000
 
 
 class Color(Enum):
@@ -316,7 +316,38 @@ def rand_key(rng, node):
     return rng.choice(["zz", "new", "lr", "a"])
 
 
+FIELD_SRC = {
+    "sub": [{"lr": 2}, {"lr": "1e-3", "n": "0x10"}, {"zz": 1}, {"anyv": [1, 2]}, "???", None,
+            {"color": 2}, {"opt": None, "flag": "on"}, {"name": None}],
+    "osub": [None, {"lr": 2}, "???", {"n": "5"}, {}],
+    "li": [[1, 2], ["3"], ["x"], [None], "???", None, {"a": 1}, 5],
+    "ds": [{"q": 1}, {"q": "2.5"}, {"q": "bad"}, {"q": None}, "???", [1]],
+    "ls": [[{"lr": 1}], [{"n": "x"}], [{}], [None], [5], "???", [{"zz": 1}]],
+    "dsub": [{"k": {"lr": "2"}}, {"new": {"n": 5}}, {"new": 5}, {"k": None}, {"new": "???"},
+             {"k": {"zz": 1}}],
+    "m": ["???", 5, "5", None],
+    "x": [{"p": 1}, [1], None, "???"],
+    "c": ["RED", 3, "Color.BLUE", "PINK", 1.5],
+}
+
+
+def structured_src(rng):
+    src = OmegaConf.structured(Sub if rng.random() < 0.4 else Top)
+    for k in rng.sample(list(src.keys()), rng.randint(0, 3)):
+        try:
+            v = rand_value(rng) if k not in FIELD_SRC or rng.random() < 0.4 else \
+                json_copy(rng.choice(FIELD_SRC[k]))
+            src[k] = v
+        except Exception:
+            pass
+    if rng.random() < 0.15:
+        src = OmegaConf.create({"sub": src} if rng.random() < 0.5 else {"dsub": {"k": src}})
+    return src
+
+
 def rand_src(rng, dest):
+    if rng.random() < 0.3:
+        return structured_src(rng)
     r = rng.random()
     if r < 0.15:
         src = OmegaConf.structured(Sub if rng.random() < 0.5 else Top)
@@ -333,7 +364,9 @@ def rand_src(rng, dest):
     for k in rng.sample(keys, min(len(keys), rng.randint(1, 4))):
         v = rand_value(rng)
         node = dest._get_node(k) if k in (dest.keys() if isinstance(dest._content, dict) else []) else None
-        if isinstance(node, DictConfig) and rng.random() < 0.6:
+        if k in FIELD_SRC and rng.random() < 0.6:
+            v = json_copy(rng.choice(FIELD_SRC[k]))
+        elif isinstance(node, DictConfig) and rng.random() < 0.6:
             v = json_copy(rng.choice(DICTS))
         elif isinstance(node, ListConfig) and rng.random() < 0.5:
             v = json_copy(rng.choice(LISTS))

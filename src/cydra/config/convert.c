@@ -175,11 +175,13 @@ const char *cy__get_type_str(const cy_node *v) {
     return cy_node_pytype(v);
 }
 
-static int fail(cy_arena *a, const char *fmt, const cy_node *v, bool as_node) {
-    (void)a;
-    /* fmt has $V (value) and $T (value type) placeholders, substituted in this order */
-    const char *val = cy_node_pystr(v);
-    const char *typ = value_type(v, as_node);
+/* The template of the last conversion failure, so that a caller that reports the error with
+ * another value can substitute it again (format_and_raise substitutes $VALUE with the value it
+ * is given, not always the one converted). */
+static _Thread_local char last_template[256];
+static _Thread_local const char *last_template_msg;
+
+static int substitute(const char *fmt, const char *val, const char *typ) {
     char *msg = NULL;
     size_t cap = strlen(fmt) + strlen(val) * 2 + strlen(typ) * 2 + 1;
     msg = malloc(cap);
@@ -201,6 +203,22 @@ static int fail(cy_arena *a, const char *fmt, const cy_node *v, bool as_node) {
     int rc = cy_error_set(CY_EVALIDATION, "ValidationError", "%s", msg);
     free(msg);
     return rc;
+}
+
+static int fail(cy_arena *a, const char *fmt, const cy_node *v, bool as_node) {
+    (void)a;
+    /* fmt has $V (value) and $T (value type) placeholders */
+    int rc = substitute(fmt, cy_node_pystr(v), value_type(v, as_node));
+    snprintf(last_template, sizeof last_template, "%s", fmt);
+    last_template_msg = cy_error_last()->msg;
+    return rc;
+}
+
+int cy__error_resubstitute(const char *value, const char *value_type) {
+    const cy_error *e = cy_error_last();
+    if (e->code == 0 || e->msg != last_template_msg || e->has_key)
+        return e->code;
+    return substitute(last_template, value, value_type);
 }
 
 static const char *enum_members(cy_arena *a, const cy_enum_def *e) {

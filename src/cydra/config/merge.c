@@ -228,8 +228,11 @@ static int map_merge(cy_node *dest, const cy_node *src) {
                     c->parent = (cy_node *)s->parent;
                     rc = cy__set_value(c, d, false);
                     c->parent = NULL;
-                    if (rc < 0)
+                    if (rc < 0) {
+                        /* reported with the source's value, ??? */
+                        cy__error_resubstitute("???", "str");
                         return cy_error_at(dest, key);
+                    }
                     rc = cy__setitem(dest, key, s->key_kind, c, true, "ConfigKeyError");
                 } else {
                     rc = cy__setitem(dest, key, s->key_kind, s, true, "ConfigKeyError");

@@ -23,6 +23,11 @@ int cy__convert(cy_node **out, cy_arena *arena, const cy_type *type, const cy_no
 int cy__convert_at(cy_node **out, cy_arena *arena, const cy_type *type, const cy_node *value,
                    cy_node *parent, const char *key, bool as_node);
 
+/* Rewrites the last error, when it is a conversion failure not yet decorated with a key, with
+ * $VALUE/$VALUE_TYPE taken from another value (as format_and_raise(value=...) does). Returns
+ * the error's code. */
+int cy__error_resubstitute(const char *value, const char *value_type);
+
 /* Resolves one interpolation node (implemented in interp.c; cy_node_resolve calls it). */
 int cy__interp_resolve(const cy_node *n, const cy_node **out);
 
