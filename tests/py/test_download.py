@@ -2,7 +2,7 @@
 real HTTP server on 127.0.0.1 serving small generated idx files: good, corrupt (bad MD5), missing
 (404), failing (500), stalled (low-speed abort / timeout), redirected, and mirror fallback.
 
-# ctest-labels: data;net
+# ctest-labels: data;http
 # ctest-timeout: 180
 """
 import gzip

@@ -207,8 +207,12 @@ int nn_download_mirrors(const char *const *mirrors, size_t n_mirrors, const char
         st = nn_download_file(url, dest, md5, opts);
         if (st == NN_OK)
             return NN_OK;
+        /* A bad argument or a local file that cannot be written fails the same way on every
+         * mirror: stop at once. */
         if (st == NN_EINVAL)
             return st;
+        if (st == NN_EIO)
+            return nn_error_wrap(st, "cannot download %s into %s: ", filename, dir);
         int n = snprintf(report + used, sizeof report - used, "%s[%zu] %s: %s", i ? "; " : "",
                          i + 1, url, nn_error_last());
         if (n > 0)

@@ -342,10 +342,17 @@ static int extract_gz(const char *src, const char *dest, const char *raw_md5) {
     fchmod(fd, 0644); /* mkstemp's 0600 would hide the dataset from other users */
     nn_md5 m;
     nn_md5_init(&m);
-    static _Thread_local uint8_t buf[1 << 16];
+    enum { BUF = 1 << 16 };
+    uint8_t *buf = malloc(BUF);
+    if (!buf) {
+        gzclose(in);
+        close(fd);
+        unlink(tmp);
+        return nn_error_set(NN_ENOMEM, "out of memory extracting %s", src);
+    }
     uint64_t total = 0;
     for (;;) {
-        int k = gzread(in, buf, sizeof buf);
+        int k = gzread(in, buf, BUF);
         if (k < 0) {
             int zerr;
             st = nn_error_set(NN_EFORMAT, "%s: corrupt gzip data at byte %" PRIu64 ": %s", src,
@@ -369,6 +376,7 @@ static int extract_gz(const char *src, const char *dest, const char *raw_md5) {
         if (st != NN_OK)
             break;
     }
+    free(buf);
     if (gzclose(in) != Z_OK && st == NN_OK)
         st = nn_error_set(NN_EFORMAT,
                           "%s: truncated or corrupt gzip file (%" PRIu64 " bytes decompressed)",

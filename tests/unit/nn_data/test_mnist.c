@@ -7,6 +7,9 @@
 #include "nn/mnist.h"
 #include "nn_data/test_util.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+
 static char tmp[256];
 
 /* Writes images and labels as <dir>/<prefix>-images-idx3-ubyte[.gz] etc. */
@@ -518,6 +521,43 @@ static void test_download_file_mirrors(void) {
     CHECK_EQ_INT(nn_download_file(good, p, "abc", NULL), NN_EINVAL);
 }
 
+/* A local write failure (here the file-size limit, standing in for a full disk) stops at once:
+ * every other mirror would fail the same way. */
+static void test_download_local_write_failure(void) {
+    char mirror[512], root[512], good[600];
+    snprintf(mirror, sizeof mirror, "%s/mirror", tmp);
+    snprintf(root, sizeof root, "%s/dl_full", tmp);
+    nn_mnist_file files[4];
+    char md5s[4][33], raw_md5s[4][33];
+    make_mirror(mirror, files, md5s, raw_md5s);
+    snprintf(good, sizeof good, "file://%s/", mirror);
+    const char *mirrors[2] = {good, good};
+    events ev = {0};
+    nn_mnist_opts o = NN_MNIST_OPTS_INIT;
+    o.root = root;
+    o.mirrors = mirrors;
+    o.n_mirrors = 2;
+    o.files = files;
+    o.download_opts.progress = record;
+    o.download_opts.progress_ctx = &ev;
+    struct rlimit saved, lim;
+    getrlimit(RLIMIT_FSIZE, &saved);
+    signal(SIGXFSZ, SIG_IGN);
+    lim = saved;
+    lim.rlim_cur = 100;
+    CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    int st = nn_mnist_download(&o);
+    setrlimit(RLIMIT_FSIZE, &saved);
+    CHECK_EQ_INT(st, NN_EIO);
+    CHECK(strstr(nn_error_last(), "cannot download train-images-idx3-ubyte.gz into") != NULL);
+    CHECK(strstr(nn_error_last(), "File too large") != NULL);
+    CHECK_EQ_INT(ev.start, 1);
+    CHECK_EQ_INT(ev.fail, 1);
+    char raw[700];
+    snprintf(raw, sizeof raw, "%s/MNIST/raw", root);
+    CHECK_EQ_INT(tu_count_entries(raw, "idx"), 0);
+}
+
 /* The mirror list comes from the environment when the options do not give one. */
 static void test_mirrors_from_env(void) {
     char mirror[512], root[512], env[1400];
@@ -624,6 +664,7 @@ int main(void) {
     RUN(test_load_from_root);
     RUN(test_tables);
     RUN(test_download_file_mirrors);
+    RUN(test_download_local_write_failure);
     RUN(test_mirrors_from_env);
     RUN(test_local_source);
     RUN(test_data_root);
