@@ -137,6 +137,14 @@ int cy_error_at(const struct cy_node *container, const char *key) {
     return last.code;
 }
 
+void cy__error_drop_key(void) {
+    free(last.full_key);
+    free(last.object_type);
+    free(last.ref_type);
+    last.full_key = last.object_type = last.ref_type = NULL;
+    last.has_key = false;
+}
+
 int cy_error_wrap(const char *fmt, ...) {
     if (last.code == 0)
         return 0;

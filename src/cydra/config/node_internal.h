@@ -28,6 +28,9 @@ int cy__convert_at(cy_node **out, cy_arena *arena, const cy_type *type, const cy
  * the error's code. */
 int cy__error_resubstitute(const char *value, const char *value_type);
 
+/* Forgets the key facts of the last error (an outer layer that OmegaConf formats first). */
+void cy__error_drop_key(void);
+
 /* Resolves one interpolation node (implemented in interp.c; cy_node_resolve calls it). */
 int cy__interp_resolve(const cy_node *n, const cy_node **out);
 

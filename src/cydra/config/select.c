@@ -201,8 +201,14 @@ int cy_select(const cy_node *cfg, const char *key, const cy_node **out, unsigned
 done:
     free_parts(parts, n);
     if (rc < 0) {
-        if (cy_error_last()->code == CY_ETYPE)
+        const cy_error *e = cy_error_last();
+        if (e->code == CY_ETYPE)
             cy_error_set_exc("ConfigTypeError");
+        /* Resolution errors reach OmegaConf.select undecorated (only a typed node's
+         * validation of the result is formatted where it happens), so select's own
+         * format_and_raise names them: its key, its config. */
+        if (e->code == CY_EINTERP && strcmp(e->exc, "InterpolationValidationError") != 0)
+            cy__error_drop_key();
         return cy_error_at(cfg, key);
     }
     return 0;
