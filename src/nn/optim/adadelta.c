@@ -1,0 +1,80 @@
+/*
+ * adadelta.c - torch.optim.Adadelta (torch/optim/adadelta.py, 1.13, _single_tensor_adadelta).
+ *
+ * step is a Python int torch never uses in the update; the averages are float32 tensors.
+ */
+#include "optim_internal.h"
+
+#define OPTS nn_adadelta_opts
+#define ARG(n, t, fl, d, an, f, h)                                                                 \
+    { n, t, fl, d, an, offsetof(OPTS, f), h }
+
+static const nn_arg args[] = {
+    {"params", NN_ARG_PARAMS, 0, NULL, NULL, 0, "the parameters to optimize"},
+    ARG("lr", NN_ARG_FLOAT, 0, "1.0", NULL, lr,
+        "coefficient that scales delta before it is applied"),
+    ARG("rho", NN_ARG_FLOAT, 0, "0.9", NULL, rho,
+        "decay rate of the running averages of squared gradients and squared updates"),
+    ARG("eps", NN_ARG_FLOAT, 0, "1e-06", NULL, eps, "added inside the square roots for stability"),
+    ARG("weight_decay", NN_ARG_FLOAT, 0, "0", NULL, weight_decay,
+        "L2 penalty added to the gradient"),
+    ARG("foreach", NN_ARG_BOOL, NN_ARG_NULLABLE | NN_ARG_NOEFFECT, "None", "Optional[bool]",
+        foreach, "torch's multi-tensor implementation switch (no effect here)"),
+    ARG("maximize", NN_ARG_BOOL, NN_ARG_KWONLY, "False", "bool", maximize,
+        "maximize the objective instead of minimizing it"),
+};
+
+static int validate(void *opts) {
+    const OPTS *o = opts;
+    if (!(0.0 <= o->lr))
+        return nn__invalid("Invalid learning rate", o->lr);
+    if (!(0.0 <= o->rho && o->rho <= 1.0))
+        return nn__invalid("Invalid rho value", o->rho);
+    if (!(0.0 <= o->eps))
+        return nn__invalid("Invalid epsilon value", o->eps);
+    if (!(0.0 <= o->weight_decay))
+        return nn__invalid("Invalid weight_decay value", o->weight_decay);
+    return NN_OK;
+}
+
+static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
+    const OPTS *o = g->opts;
+    const size_t n = p->value.numel;
+    float *x = p->value.data, *grad = p->grad;
+    float *square_avg = slots, *acc_delta = slots + n;
+    s->step += 1;
+    const float rho = f32(o->rho), one_m_rho = f32(1 - o->rho), eps = f32(o->eps);
+    const float wd = f32(o->weight_decay), neg_lr = f32(-o->lr);
+    for (size_t i = 0; i < n; i++) {
+        float gi = o->maximize ? -grad[i] : grad[i];
+        if (o->weight_decay != 0)
+            gi = t_add(gi, wd, x[i]);
+        square_avg[i] = t_addcmul(square_avg[i] * rho, one_m_rho, gi, gi);
+        float std = sqrtf(square_avg[i] + eps);
+        float delta = sqrtf(acc_delta[i] + eps) / std * gi;
+        acc_delta[i] = t_addcmul(acc_delta[i] * rho, one_m_rho, delta, delta);
+        x[i] = t_add(x[i], neg_lr, delta);
+    }
+}
+
+static const char *const slot_names[] = {"square_avg", "acc_delta"};
+static const char *const scalar_names[] = {"step", NULL};
+static const struct nn_optim_ops ops = {
+    .validate = validate,
+    .nslots = 2,
+    .slot_names = slot_names,
+    .scalar_names = scalar_names,
+    .int_step = 1,
+    .update = update,
+};
+static const OPTS defaults = NN_ADADELTA_OPTS_INIT;
+
+const nn_optim_desc nn_optim_adadelta_desc = {
+    "torch.optim.adadelta.Adadelta",
+    "torch.optim.Adadelta",
+    args,
+    (int)(sizeof args / sizeof *args),
+    sizeof(OPTS),
+    &defaults,
+    &ops,
+};

@@ -1,0 +1,100 @@
+/*
+ * adam.c - torch.optim.Adam: its signature, torch's checks and _single_tensor_adam's update
+ * (torch/optim/adam.py, 1.13; the non-capturable path).
+ *
+ * step is a float32 tensor; the bias corrections and the step size are Python floats computed
+ * from it; the moments are float32 tensors updated with torch's fused kernels.
+ */
+#include "optim_internal.h"
+
+#define OPTS nn_adam_opts
+#define ARG(n, t, fl, d, an, f, h)                                                                 \
+    { n, t, fl, d, an, offsetof(OPTS, f), h }
+
+static const nn_arg args[] = {
+    {"params", NN_ARG_PARAMS, 0, NULL, NULL, 0, "the parameters to optimize"},
+    ARG("lr", NN_ARG_FLOAT, 0, "0.001", NULL, lr, "learning rate"),
+    ARG("betas", NN_ARG_FLOAT2, 0, "(0.9, 0.999)", NULL, betas,
+        "decay rates of the running averages of the gradient and of its square"),
+    ARG("eps", NN_ARG_FLOAT, 0, "1e-08", NULL, eps, "added to the denominator for stability"),
+    ARG("weight_decay", NN_ARG_FLOAT, 0, "0", NULL, weight_decay,
+        "L2 penalty added to the gradient"),
+    ARG("amsgrad", NN_ARG_BOOL, 0, "False", NULL, amsgrad,
+        "use the maximum of past squared-gradient averages (AMSGrad)"),
+    ARG("foreach", NN_ARG_BOOL, NN_ARG_KWONLY | NN_ARG_NULLABLE | NN_ARG_NOEFFECT, "None",
+        "Optional[bool]", foreach, "torch's multi-tensor implementation switch (no effect here)"),
+    ARG("maximize", NN_ARG_BOOL, NN_ARG_KWONLY, "False", "bool", maximize,
+        "maximize the objective instead of minimizing it"),
+    ARG("capturable", NN_ARG_BOOL, NN_ARG_KWONLY | NN_ARG_NOEFFECT, "False", "bool", capturable,
+        "CUDA graph capture support (no effect here)"),
+    ARG("differentiable", NN_ARG_BOOL, NN_ARG_KWONLY | NN_ARG_NOEFFECT, "False", "bool",
+        differentiable, "autograd through the step (no effect here)"),
+    ARG("fused", NN_ARG_BOOL, NN_ARG_KWONLY | NN_ARG_NOEFFECT, "False", "bool", fused,
+        "fused CUDA kernel (no effect here)"),
+};
+
+static int validate(void *opts) {
+    const OPTS *o = opts;
+    if (!(0.0 <= o->lr))
+        return nn__invalid("Invalid learning rate", o->lr);
+    if (!(0.0 <= o->eps))
+        return nn__invalid("Invalid epsilon value", o->eps);
+    if (!(0.0 <= o->betas[0] && o->betas[0] < 1.0))
+        return nn__invalid("Invalid beta parameter at index 0", o->betas[0]);
+    if (!(0.0 <= o->betas[1] && o->betas[1] < 1.0))
+        return nn__invalid("Invalid beta parameter at index 1", o->betas[1]);
+    if (!(0.0 <= o->weight_decay))
+        return nn__invalid("Invalid weight_decay value", o->weight_decay);
+    return NN_OK;
+}
+
+static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
+    const OPTS *o = g->opts;
+    const size_t n = p->value.numel;
+    float *x = p->value.data, *grad = p->grad;
+    float *exp_avg = slots, *exp_avg_sq = slots + n, *max_sq = slots + 2 * n;
+    s->step = f32(s->step + 1); /* step_t += 1, a float32 tensor */
+    const double bc1 = 1 - pow(o->betas[0], s->step);
+    const double bc2 = 1 - pow(o->betas[1], s->step);
+    const float neg_step_size = f32(-(o->lr / bc1));
+    const float bc2_sqrt = f32(sqrt(bc2));
+    const float b1 = f32(o->betas[0]), b2 = f32(o->betas[1]);
+    const float one_m_b1 = f32(1 - o->betas[0]), one_m_b2 = f32(1 - o->betas[1]);
+    const float wd = f32(o->weight_decay), eps = f32(o->eps);
+    for (size_t i = 0; i < n; i++) {
+        float gi = o->maximize ? -grad[i] : grad[i];
+        if (o->weight_decay != 0)
+            gi = t_add(gi, wd, x[i]);
+        exp_avg[i] = t_add(exp_avg[i] * b1, one_m_b1, gi);
+        exp_avg_sq[i] = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
+        float denom;
+        if (o->amsgrad) {
+            max_sq[i] = t_max(max_sq[i], exp_avg_sq[i]);
+            denom = sqrtf(max_sq[i]) / bc2_sqrt + eps;
+        } else {
+            denom = sqrtf(exp_avg_sq[i]) / bc2_sqrt + eps;
+        }
+        x[i] = t_addcdiv(x[i], neg_step_size, exp_avg[i], denom);
+    }
+}
+
+static const char *const slot_names[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+static const char *const scalar_names[] = {"step", NULL};
+static const struct nn_optim_ops ops = {
+    .validate = validate,
+    .nslots = 3,
+    .slot_names = slot_names,
+    .scalar_names = scalar_names,
+    .update = update,
+};
+static const OPTS defaults = NN_ADAM_OPTS_INIT;
+
+const nn_optim_desc nn_optim_adam_desc = {
+    "torch.optim.adam.Adam",
+    "torch.optim.Adam",
+    args,
+    (int)(sizeof args / sizeof *args),
+    sizeof(OPTS),
+    &defaults,
+    &ops,
+};

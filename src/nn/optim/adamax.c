@@ -1,0 +1,80 @@
+/*
+ * adamax.c - torch.optim.Adamax (torch/optim/adamax.py, 1.13, _single_tensor_adamax).
+ *
+ * The infinity norm is amax over [exp_inf * beta2, |grad| + eps] (NaN propagating); the step
+ * size lr / (1 - beta1 ** step) is a Python float.
+ */
+#include "optim_internal.h"
+
+#define OPTS nn_adamax_opts
+#define ARG(n, t, fl, d, an, f, h)                                                                 \
+    { n, t, fl, d, an, offsetof(OPTS, f), h }
+
+static const nn_arg args[] = {
+    {"params", NN_ARG_PARAMS, 0, NULL, NULL, 0, "the parameters to optimize"},
+    ARG("lr", NN_ARG_FLOAT, 0, "0.002", NULL, lr, "learning rate"),
+    ARG("betas", NN_ARG_FLOAT2, 0, "(0.9, 0.999)", NULL, betas,
+        "decay rates of the gradient average and of the infinity norm"),
+    ARG("eps", NN_ARG_FLOAT, 0, "1e-08", NULL, eps, "added to |grad| for stability"),
+    ARG("weight_decay", NN_ARG_FLOAT, 0, "0", NULL, weight_decay,
+        "L2 penalty added to the gradient"),
+    ARG("foreach", NN_ARG_BOOL, NN_ARG_NULLABLE | NN_ARG_NOEFFECT, "None", "Optional[bool]",
+        foreach, "torch's multi-tensor implementation switch (no effect here)"),
+    ARG("maximize", NN_ARG_BOOL, NN_ARG_KWONLY, "False", "bool", maximize,
+        "maximize the objective instead of minimizing it"),
+};
+
+static int validate(void *opts) {
+    const OPTS *o = opts;
+    if (!(0.0 <= o->lr))
+        return nn__invalid("Invalid learning rate", o->lr);
+    if (!(0.0 <= o->eps))
+        return nn__invalid("Invalid epsilon value", o->eps);
+    if (!(0.0 <= o->betas[0] && o->betas[0] < 1.0))
+        return nn__invalid("Invalid beta parameter at index 0", o->betas[0]);
+    if (!(0.0 <= o->betas[1] && o->betas[1] < 1.0))
+        return nn__invalid("Invalid beta parameter at index 1", o->betas[1]);
+    if (!(0.0 <= o->weight_decay))
+        return nn__invalid("Invalid weight_decay value", o->weight_decay);
+    return NN_OK;
+}
+
+static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
+    const OPTS *o = g->opts;
+    const size_t n = p->value.numel;
+    float *x = p->value.data, *grad = p->grad, *exp_avg = slots, *exp_inf = slots + n;
+    s->step = f32(s->step + 1);
+    const double clr = o->lr / (1 - pow(o->betas[0], s->step));
+    const float neg_clr = f32(-clr);
+    const float b1 = f32(o->betas[0]), b2 = f32(o->betas[1]), one_m_b1 = f32(1 - o->betas[0]);
+    const float wd = f32(o->weight_decay), eps = f32(o->eps);
+    for (size_t i = 0; i < n; i++) {
+        float gi = o->maximize ? -grad[i] : grad[i];
+        if (o->weight_decay != 0)
+            gi = t_add(gi, wd, x[i]);
+        exp_avg[i] = t_add(exp_avg[i] * b1, one_m_b1, gi);
+        exp_inf[i] = t_max(exp_inf[i] * b2, fabsf(gi) + eps);
+        x[i] = t_addcdiv(x[i], neg_clr, exp_avg[i], exp_inf[i]);
+    }
+}
+
+static const char *const slot_names[] = {"exp_avg", "exp_inf"};
+static const char *const scalar_names[] = {"step", NULL};
+static const struct nn_optim_ops ops = {
+    .validate = validate,
+    .nslots = 2,
+    .slot_names = slot_names,
+    .scalar_names = scalar_names,
+    .update = update,
+};
+static const OPTS defaults = NN_ADAMAX_OPTS_INIT;
+
+const nn_optim_desc nn_optim_adamax_desc = {
+    "torch.optim.adamax.Adamax",
+    "torch.optim.Adamax",
+    args,
+    (int)(sizeof args / sizeof *args),
+    sizeof(OPTS),
+    &defaults,
+    &ops,
+};

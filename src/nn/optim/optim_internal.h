@@ -1,0 +1,134 @@
+/*
+ * optim_internal.h - what the optimizer files share: the optimizer object, the per-optimizer
+ * operations behind a describe table, and torch's CPU kernels' rounding as scalar helpers.
+ */
+#ifndef NN_OPTIM_INTERNAL_H
+#define NN_OPTIM_INTERNAL_H
+
+#include "nn/error.h"
+#include "nn/optim.h"
+#include "pyfmt.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exactness depends on every rounding being the one torch does: no contraction of a*b+c into a
+ * fused multiply-add behind our back (ISO C mode already implies this with GCC; be explicit). */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* torch's kernels on float32 elements                                                          */
+/*
+ * Measured against torch 1.13 on CPU (scalar and vectorized paths agree): a Python scalar meets
+ * a float32 tensor as a float32 (cast first, then one float32 operation); add(other, alpha) is
+ * fma(alpha, other, self); addcmul(t1, t2, value) is fma(value * t1, t2, self); addcdiv(t1, t2,
+ * value) is self + (value * t1) / t2 without fusion; python_scalar / tensor is
+ * reciprocal(tensor) * scalar.
+ */
+static inline float f32(double x) {
+    return (float)x;
+}
+static inline float t_add(float self, float alpha, float other) {
+    return fmaf(alpha, other, self);
+}
+static inline float t_addcmul(float self, float value, float t1, float t2) {
+    return fmaf(value * t1, t2, self);
+}
+static inline float t_addcdiv(float self, float value, float t1, float t2) {
+    return self + (value * t1) / t2;
+}
+/* torch.maximum / amax: NaN wins */
+static inline float t_max(float a, float b) {
+    return (isnan(a) || isnan(b)) ? NAN : (a > b ? a : b);
+}
+/* torch.sign: NaN gives 0 */
+static inline float t_sign(float a) {
+    return (float)((0.0f < a) - (a < 0.0f));
+}
+
+/* torch.sum of a contiguous float32 vector, summed in torch 1.13's order (cascade of 4
+ * interleaved accumulators over 8-float vectors, AVX2 build; exact for the sizes tested). */
+float nn__torch_sum_f32(const float *x, size_t n);
+/* torch.dot: BLAS sdot, which torch calls for float32. */
+float nn__torch_dot_f32(const float *x, const float *y, size_t n);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Optimizer object                                                                             */
+
+/* A param_group dict entry that is not an option (schedulers' "initial_lr", "max_lr", ...). */
+typedef struct nn_optim_extra {
+    char name[32];
+    double v[2];
+    int n;
+} nn_optim_extra;
+
+typedef struct nn_optim_group {
+    nn_param *params; /* borrowed, nparams entries */
+    int nparams;
+    int first;  /* index of params[0] in the optimizer's per-parameter arrays */
+    void *opts; /* this group's hyper-parameters: the optimizer's options struct */
+    nn_optim_extra *extras;
+    int nextras;
+} nn_optim_group;
+
+/* Per-parameter state that torch keeps as Python numbers or 0-dim tensors. */
+typedef struct nn_pstate {
+    int init;         /* torch's state[p] is non-empty (lazy initialization done) */
+    int has_buf;      /* SGD: state['momentum_buffer'] is a tensor, not None */
+    double step;      /* state['step']: a float32 tensor or a Python int, by optimizer */
+    float eta, mu;    /* ASGD (float32 tensors) */
+    float mu_product; /* NAdam (float32 tensor) */
+    size_t off;       /* slot k of this parameter: state + off + k * numel */
+} nn_pstate;
+
+struct nn_optim {
+    const nn_optim_desc *desc;
+    void *defaults; /* the constructor's options (after validation) */
+    nn_optim_group *groups;
+    int ngroups;
+    nn_param **params; /* every parameter, group by group */
+    nn_pstate *ps;
+    int nparams;
+    float *state; /* one contiguous block: nslots tensors per parameter */
+    size_t state_len;
+    float loss;
+    void *impl; /* optimizer-specific (LBFGS' history) */
+};
+
+struct nn_optim_ops {
+    /* torch's constructor checks in torch's order; may complete opts (LBFGS' max_eval) */
+    int (*validate)(void *opts);
+    int nslots;                      /* float tensors of state per parameter */
+    const char *const *slot_names;   /* their state_dict names */
+    const char *const *scalar_names; /* NULL-terminated: "step", "eta", "mu", "mu_product" */
+    int int_step;                    /* step is a Python int (not a float32 tensor) */
+    /* when a parameter joins a group (Adagrad initializes its state in the constructor) */
+    void (*join)(const nn_optim_group *g, nn_pstate *ps, const nn_param *p, float *slots);
+    /* the first step with a gradient (torch's lazy state initialization) */
+    void (*lazy_init)(const nn_optim_group *g, nn_pstate *ps, const nn_param *p, float *slots);
+    /* one parameter's update, p->grad != NULL */
+    void (*update)(const nn_optim_group *g, nn_pstate *ps, nn_param *p, float *slots);
+    /* a whole step in place of the per-parameter loop (LBFGS) */
+    int (*step)(nn_optim *o, nn_optim_closure closure, void *ctx);
+    void (*free_impl)(nn_optim *o);
+    int single_group; /* LBFGS: "doesn't support per-parameter options" */
+};
+
+/* The short class name of a table ("Adam" from "torch.optim.adam.Adam"). */
+const char *nn__class_name(const char *target);
+
+/* Argument tables (args.c). */
+const nn_arg *nn__args_find(const nn_arg *args, int nargs, const char *name);
+int nn__args_set(const char *cls, const nn_arg *args, int nargs, void *opts, const char *name,
+                 const nn_value *v);
+
+/* Validation helpers: torch's "Invalid learning rate: {}" with Python's repr of the value. */
+int nn__invalid(const char *what, double v);
+int nn__invalid2(const char *fmt, double a, double b);
+
+#endif
