@@ -81,35 +81,62 @@ int cy__interp_parse(ip_ast **out, cy_arena *a, const char *text, bool single_el
 
 /* -- Resolution (interp.c) ------------------------------------------------------------------ */
 
-/* A value while resolving: what OmegaConf's visitor passes around. `n` is a node; NODE says it is
- * a config node (a Python Node: borrowed from the tree, or a container a resolver created) rather
- * than a plain Python value; PLAIN marks a list/dict that stands for a plain Python list/dict
- * (parsed from the grammar, or returned by oc.decode) rather than a ListConfig/DictConfig. */
-enum { IV_NODE = 1, IV_PLAIN = 2 };
+/* A value while resolving: what OmegaConf's visitor passes around. IV_NODE: it stands for a
+ * Python Node (borrowed from a tree, a container a resolver built, or an interpolation result)
+ * rather than a plain Python value. IV_PLAIN: a list/dict that is a plain Python list/dict
+ * (written in the interpolation, or returned by oc.decode) rather than a ListConfig/DictConfig.
+ * IV_FRESH: built during this resolution and attached nowhere, so it may be adopted as is. */
+enum { IV_NODE = 1, IV_PLAIN = 2, IV_FRESH = 4 };
 typedef struct ip_val {
     const cy_node *n;
     unsigned flags;
 } ip_val;
 
-/* Where a resolution happens: the container holding the node being resolved (OmegaConf's
- * `self`/_parent_), the node itself, and the arena results go to. */
+/* OmegaConf's memo: the nodes being dereferenced through node interpolations, to detect
+ * "Recursive interpolation detected". */
+typedef struct ip_memo {
+    const cy_node **items;
+    size_t n, cap;
+} ip_memo;
+
+/* Where an evaluation happens: the container holding the node being resolved (OmegaConf's
+ * `self`, a resolver's _parent_), the node itself (_node_), the arena results go to, the memo
+ * (NULL where OmegaConf passes none) and the text the tree was parsed from. */
 typedef struct ip_ctx {
     const cy_node *parent;
     const cy_node *node;
     cy_arena *arena;
-    int depth; /* nesting of resolutions, bounded by CY_INTERP_MAX_DEPTH */
+    ip_memo *memo;
+    const char *src;
 } ip_ctx;
 
-/* Evaluates a parse tree as OmegaConf's GrammarVisitor does (text, or a single element). */
-int cy__interp_eval(ip_val *out, const ip_ctx *cx, const ip_ast *tree, const char *src);
+/* OmegaConf's resolve_parse_tree: evaluates a tree (text, or a single element) as its
+ * GrammarVisitor does; errors that are not Interpolation*Error become
+ * InterpolationResolutionError "<class> raised while resolving interpolation: <message>". */
+int cy__interp_eval(ip_val *out, const ip_ctx *cx, const ip_ast *tree);
 
-/* OmegaConf's select_node(cfg, key, absolute_key=True) for resolvers: key relative to `from`
- * when it starts with '.', else from the root. *out NULL when not found. */
-int cy__interp_select(const cy_node **out, const ip_ctx *cx, const cy_node *from, const char *key,
-                      bool throw_on_missing);
+/* OmegaConf's _utils._get_value: a value node gives its plain value, a container stays itself
+ * (but one holding null, ??? or an interpolation gives that). */
+ip_val cy__interp_get_value(cy_arena *a, ip_val v);
+
+/* OmegaConf's select_node(cfg, key, absolute_key=True): key relative to `from` when it starts
+ * with '.', else from the root; interpolations on the way and at the end resolved. out->n is
+ * NULL when the key does not exist or leads through a non-container. *found (may be NULL): the
+ * node found, before its own interpolation was resolved. */
+int cy__interp_select(ip_val *out, const cy_node *from, const char *key, bool throw_on_missing,
+                      const cy_node **found);
 
 /* A plain string node (never classified as ??? or an interpolation). */
 cy_node *cy__interp_plain_str(cy_arena *a, const char *s);
+
+/* Python's type(v).__name__ for messages ("int", "str", "DictConfig", "list"). */
+const char *cy__interp_type_name(ip_val v);
+
+/* Python's str(v). */
+const char *cy__interp_str(cy_arena *a, ip_val v);
+
+/* True when v is a Python str. */
+bool cy__interp_is_str(ip_val v);
 
 /* -- Registry (resolver.c) ------------------------------------------------------------------ */
 
@@ -119,13 +146,18 @@ typedef struct cy__resolver {
     unsigned flags;
 } cy__resolver;
 
-/* The registered resolver (built-ins registered on first use), or NULL. */
-const cy__resolver *cy__resolver_find(const char *name);
+/* Copies the registered resolver into *out (built-ins are registered on first use); false when
+ * there is none of that name. */
+bool cy__resolver_find(const char *name, cy__resolver *out);
 
-/* Cached result of a CY_RESOLVER_CACHE resolver for the argument texts, or NULL; and storing
- * one (the node is copied into process-lifetime storage). */
-const cy_node *cy__resolver_cache_get(const char *name, const char *const *args_text, size_t n);
+/* The cached result of a CY_RESOLVER_CACHE resolver for these argument texts, copied into
+ * arena, or NULL; and storing one (copied into process-lifetime storage). */
+const cy_node *cy__resolver_cache_get(cy_arena *arena, const char *name,
+                                      const char *const *args_text, size_t n, bool *plain);
 void cy__resolver_cache_put(const char *name, const char *const *args_text, size_t n,
-                            const cy_node *value);
+                            const cy_node *value, bool plain);
+
+/* Passes an oc.deprecated warning to the handler set with cy_interp_set_warning_handler. */
+void cy__interp_warn(const char *msg);
 
 #endif
