@@ -19,7 +19,22 @@ SOURCE = os.environ.get("CYDRA_SOURCE_DIR", os.path.join(os.path.dirname(__file_
 TS = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\]")
 DATE_DIR = re.compile(r"\d{4}-\d\d-\d\d/\d\d-\d\d-\d\d")
 HINT = "Set the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace."
-EXC_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?([A-Z]\w*(?:Error|Exception|Value|Interrupt))(?:: (.*))?$")
+EXC_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*([A-Z]\w*)(?:: (.*))?$")
+
+# Deliberate differences in what Cydra prints (docs/differences.md), as (Hydra's text, Cydra's).
+TEXT_SUBS = [
+    ("--config-path,-cp : Overrides the config_path specified in hydra.main().\n"
+     "                    The config_path is absolute or relative to the Python file declaring "
+     "@hydra.main()\n"
+     "--config-name,-cn : Overrides the config_name specified in hydra.main()\n",
+     "--config-path,-cp : Overrides the config_path specified in cy_main().\n"
+     "                    The config_path is absolute or relative to the directory of the "
+     "executable\n"
+     "--config-name,-cn : Overrides the config_name specified in cy_main()\n"),
+    # Cydra has more launchers than Hydra's core
+    ("\t\tBasicLauncher\n", "\t\tBasicLauncher\n\t\tLocalLauncher\n\t\tSlurmLauncher\n"),
+]
+FIELDS = re.compile(r"\n== Config fields ==\n(?:.*\n)*?(?=\n\n)")
 
 
 def run(argv, cwd, env=None, timeout=60):
@@ -59,6 +74,18 @@ def strip_traceback(stderr):
     m = EXC_LINE.match(lines[start])
     msg = [m.group(2) or ""] + lines[start + 1:]
     return "\n".join(head + msg)
+
+
+def cydra_stdout(stdout):
+    """Hydra's stdout as Cydra prints it (the deliberate differences applied)."""
+    for hydra, cydra in TEXT_SUBS:
+        stdout = stdout.replace(hydra, cydra)
+    return stdout
+
+
+def drop_fields_help(stdout):
+    """Cydra's --help without the "== Config fields ==" section Hydra does not have."""
+    return FIELDS.sub("", stdout)
 
 
 def cydra_view(stderr):

@@ -88,7 +88,10 @@ int cy_schema_instantiate(cy_node **out, cy_arena *a, const cy_schema *s) {
     size_t n;
     const cy_field *fields = s->fields(&n);
     cy_node *d = cy_new_dict(a);
+    /* As OmegaConf.structured: the object type is the schema, the declared type Any (a field of
+     * this type gets the schema as its declared type from cy_field_default). */
     cy_node_set_type(d, s->type);
+    d->type = &cy_type_any;
     d->help = s->help;
     for (size_t i = 0; i < n; i++) {
         cy_node *child;
