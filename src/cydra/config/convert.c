@@ -21,8 +21,6 @@
 #include <string.h>
 
 #include "cydra/schema.h"
-#undef CY_MISSING
-#undef CY_NONE
 #include "node_internal.h"
 
 /* ---------------------------------------------------------------------------------------------

@@ -13,8 +13,6 @@
 #include <string.h>
 
 #include "cydra/schema.h"
-#undef CY_MISSING
-#undef CY_NONE
 #include "node_internal.h"
 
 static bool is_special(const cy_node *v) {

@@ -11,9 +11,6 @@
 #include <string.h>
 
 #include "cydra/schema.h"
-/* schema.h's default-text markers share names with cy_kind values; only the enum is used here */
-#undef CY_MISSING
-#undef CY_NONE
 #include "node_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
