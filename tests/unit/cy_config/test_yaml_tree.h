@@ -22,13 +22,13 @@ typedef struct tree_reader {
     char err[200];
 } tree_reader;
 
-static void tr_ws(tree_reader *r) {
+static inline void tr_ws(tree_reader *r) {
     while (r->p < r->end && (*r->p == ' ' || *r->p == '\n'))
         r->p++;
 }
 
 /* the next whitespace-delimited token, copied into buf */
-static bool tr_token(tree_reader *r, char *buf, size_t cap) {
+static inline bool tr_token(tree_reader *r, char *buf, size_t cap) {
     tr_ws(r);
     size_t n = 0;
     while (r->p < r->end && *r->p != ' ' && *r->p != '\n' && *r->p != ':') {
@@ -41,7 +41,7 @@ static bool tr_token(tree_reader *r, char *buf, size_t cap) {
 }
 
 /* <len>:<bytes> as a malloc'd NUL-terminated string */
-static char *tr_string(tree_reader *r) {
+static inline char *tr_string(tree_reader *r) {
     char num[32];
     if (!tr_token(r, num, sizeof num) || r->p >= r->end || *r->p != ':') {
         snprintf(r->err, sizeof r->err, "bad string length");
@@ -60,7 +60,7 @@ static char *tr_string(tree_reader *r) {
     return s;
 }
 
-static double tr_float(const char *tok) {
+static inline double tr_float(const char *tok) {
     if (strcmp(tok, "nan") == 0)
         return NAN;
     if (strcmp(tok, "inf") == 0)
@@ -71,7 +71,7 @@ static double tr_float(const char *tok) {
 }
 
 /* Reads one value; NULL on a syntax error (r->err says why). */
-static cy_node *tr_value(tree_reader *r, cy_arena *a) {
+static inline cy_node *tr_value(tree_reader *r, cy_arena *a) {
     char tok[64];
     if (!tr_token(r, tok, sizeof tok)) {
         snprintf(r->err, sizeof r->err, "unexpected end");
@@ -147,14 +147,14 @@ static cy_node *tr_value(tree_reader *r, cy_arena *a) {
     return NULL;
 }
 
-static bool same_float(double x, double y) {
+static inline bool same_float(double x, double y) {
     if (isnan(x) || isnan(y))
         return isnan(x) && isnan(y);
     return x == y && signbit(x) == signbit(y);
 }
 
 /* The text of a string-like node (str, interpolation, ???). */
-static const char *strlike(const cy_node *n) {
+static inline const char *strlike(const cy_node *n) {
     if (n->kind == CY_MISSING)
         return "???";
     if (n->kind == CY_STR || n->kind == CY_INTERP || n->kind == CY_ENUM)
@@ -164,8 +164,8 @@ static const char *strlike(const cy_node *n) {
 
 /* Compares `got` with `want` (built by tr_value): kinds, values, keys and key kinds. Describes
  * the first difference in why (with the path). */
-static bool tree_same(const cy_node *got, const cy_node *want, char *why, size_t cap,
-                      const char *path) {
+static inline bool tree_same(const cy_node *got, const cy_node *want, char *why, size_t cap,
+                             const char *path) {
     const char *gs = strlike(got), *ws = strlike(want);
     if (ws) {
         if (!gs || strcmp(gs, ws) != 0) {
