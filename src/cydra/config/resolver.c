@@ -357,9 +357,20 @@ static int r_select(const cy_node **out, const cy_resolver_call *c) {
     int rc = arity(c, "select", 1, 2, names, 1, NULL);
     if (rc < 0)
         return rc;
-    if (!arg_is_str(c, 0))
+    if (!arg_is_str(c, 0)) {
+        /* key.startswith(".") on whatever the key is: configs answer attribute access */
+        const cy_node *k = c->args[0];
+        if (cy_node_is_container(k) && !c->args_plain[0]) {
+            if (k->container == CY_DICT)
+                cy_error_set(CY_EKEY, "ConfigAttributeError", "Missing key startswith");
+            else
+                cy_error_set(CY_ETYPE, "ConfigAttributeError",
+                             "ListConfig does not support attribute access");
+            return cy_error_at(k, "startswith");
+        }
         return cy_error_set(CY_ETYPE, "AttributeError", "'%s' object has no attribute 'startswith'",
                             arg_type(c, 0));
+    }
     ip_val v;
     if ((rc = cy__interp_select(&v, c->parent, c->args[0]->v.str.s, false, NULL)) < 0)
         return rc;

@@ -5,8 +5,9 @@
  * Every case must give the same value, or the same exception class, message and full_key.
  *
  * With --parse (or --element) the program instead reads hex-encoded strings from stdin, one per
- * line, and prints "OK" or the error for each: tests/oracle/interp_fuzz.py uses it to compare the
- * parser with OmegaConf's on random input.
+ * line, and prints "OK" or the error for each; given file names it replays those files instead of
+ * the golden ones. tests/oracle/interp_fuzz.py uses both to compare with OmegaConf on random
+ * input.
  */
 #include <stdarg.h>
 
@@ -578,6 +579,13 @@ int main(int argc, char **argv) {
     if (argc > 1 && (strcmp(argv[1], "--parse") == 0 || strcmp(argv[1], "--element") == 0))
         return parse_stdin(strcmp(argv[1], "--element") == 0);
     setup();
+    if (argc > 1) {
+        /* other files in the golden format (tests/oracle/interp_fuzz.py --resolve writes some) */
+        for (int i = 1; i < argc; i++)
+            run_file(argv[i]);
+        printf("%d cases, %d failed\n", cases_run, cases_failed);
+        return cases_failed ? 1 : 0;
+    }
     RUN(test_golden_grammar);
     RUN(test_golden_resolve);
     RUN(test_golden_resolve_tree);
