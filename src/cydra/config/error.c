@@ -6,6 +6,7 @@
  * here: cy_error_set starts an error, the first cy_error_at attaches full_key/object_type/
  * ref_type, and outer layers only add context lines (cy_error_wrap).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,30 @@
 #include "node_internal.h"
 
 static _Thread_local cy_error last;
+
+/* The strings of a thread's last error are freed when the thread exits: a key whose destructor
+ * runs at thread exit is set to the thread's error the first time one is recorded. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static _Thread_local bool exit_registered;
+
+static void reset(cy_error *e);
+
+static void at_thread_exit(void *p) {
+    reset(p);
+}
+
+static void make_exit_key(void) {
+    pthread_key_create(&exit_key, at_thread_exit);
+}
+
+static void register_exit(void) {
+    if (exit_registered)
+        return;
+    pthread_once(&exit_once, make_exit_key);
+    pthread_setspecific(exit_key, &last);
+    exit_registered = true;
+}
 
 static void reset(cy_error *e) {
     free(e->msg);
@@ -96,6 +121,7 @@ void cy_error_clear(void) {
 
 int cy_error_set(int code, const char *exc, const char *fmt, ...) {
     reset(&last);
+    register_exit();
     if (code >= 0)
         code = CY_ERROR;
     va_list ap;
