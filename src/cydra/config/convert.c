@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cydra/interp.h"
 #include "cydra/schema.h"
 #include "node_internal.h"
 
@@ -233,6 +234,20 @@ static const char *enum_members(cy_arena *a, const cy_enum_def *e) {
  * Conversion
  */
 
+/* OmegaConf parses an interpolation when it wraps or sets a plain value
+ * (strict_interpolation_validation): a malformed one is a GrammarParseError. */
+int cy__check_interps(const cy_node *v) {
+    if (v->kind == CY_INTERP)
+        return cy_interp_check(v->v.str.s);
+    if (v->kind == CY_DICT || v->kind == CY_LIST)
+        for (size_t i = 0; i < v->v.c.len; i++) {
+            int rc = cy__check_interps(v->v.c.items[i]);
+            if (rc < 0)
+                return rc;
+        }
+    return 0;
+}
+
 static cy_node *typed(cy_node *n, const cy_type *t) {
     cy_node_set_type(n, t);
     return n;
@@ -322,8 +337,8 @@ static int conv_children(cy_node *n, cy_arena *a, const cy_type *elem, const cy_
         }
         if (!elem) {
             /* Any elements: the child as it is (typed children of a config keep their type) */
-            k = cy_node_copy(a, c);
-            rc = 0;
+            rc = as_node ? 0 : cy__check_interps(c);
+            k = rc < 0 ? NULL : cy_node_copy(a, c);
         } else {
             rc = conv(&k, a, elem, c, n, ck, as_node);
         }
@@ -361,6 +376,11 @@ static int conv(cy_node **out, cy_arena *a, const cy_type *t, const cy_node *v, 
         return 0;
     }
     if (v->kind == CY_MISSING || v->kind == CY_INTERP) {
+        if (!as_node && v->kind == CY_INTERP) {
+            int rc = cy_interp_check(v->v.str.s);
+            if (rc < 0)
+                return rc;
+        }
         *out = typed(copy_special(a, v), t);
         return 0;
     }
@@ -369,6 +389,11 @@ static int conv(cy_node **out, cy_arena *a, const cy_type *t, const cy_node *v, 
     double f;
     switch (t->tag) {
     case CY_T_ANY:
+        if (!as_node) {
+            int rc = cy__check_interps(v);
+            if (rc < 0)
+                return rc;
+        }
         n = cy_node_copy(a, v);
         n->parent = NULL;
         if (cy_node_is_container(n)) {

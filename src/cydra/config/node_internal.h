@@ -23,6 +23,9 @@ int cy__convert(cy_node **out, cy_arena *arena, const cy_type *type, const cy_no
 int cy__convert_at(cy_node **out, cy_arena *arena, const cy_type *type, const cy_node *value,
                    cy_node *parent, const char *key, bool as_node);
 
+/* cy_interp_check on every interpolation string of a tree (0, or the parse error). */
+int cy__check_interps(const cy_node *v);
+
 /* Rewrites the last error, when it is a conversion failure not yet decorated with a key, with
  * $VALUE/$VALUE_TYPE taken from another value (as format_and_raise(value=...) does). Returns
  * the error's code. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cydra/interp.h"
 #include "cydra/schema.h"
 #include "node_internal.h"
 
@@ -274,6 +275,8 @@ static int vnode_set_value(cy_node *n, const cy_node *val, bool is_node) {
                             "Cannot set value of read-only config node");
     cy_node *w;
     if (val->kind == CY_MISSING || val->kind == CY_INTERP) {
+        if (val->kind == CY_INTERP && cy_interp_check(val->v.str.s) < 0)
+            return cy_error_last()->code;
         w = cy_node_copy(n->arena, val);
     } else if (cy__is_any(n->type) && cy_node_is_container(val)) {
         /* AnyNode only holds primitives */
@@ -374,6 +377,8 @@ static int container_set_value(cy_node *n, const cy_node *val, bool is_node) {
                             "Non optional ListConfig cannot be constructed from None");
     }
     if (is_special(val)) {
+        if (val->kind == CY_INTERP && cy_interp_check(val->v.str.s) < 0)
+            return cy_error_last()->code;
         n->kind = val->kind;
         memset(&n->v, 0, sizeof n->v);
         if (val->kind != CY_NULL)

@@ -294,6 +294,22 @@ static void test_append_untyped(void) {
     CHECK_EQ_INT(cy_list_append(cy_new_dict(A), v), CY_ETYPE);
 }
 
+static void test_interpolation_syntax(void) {
+    /* a malformed interpolation is refused when a plain value is wrapped or set */
+    cy_node *c = sample();
+    CHECK_EQ_INT(cy_node_set(c, "a", cy_new_str(A, "${foo")), CY_EPARSE);
+    CHECK_STREQ(err_text(), "GrammarParseError: no viable alternative at input '${foo'\n"
+                            "    full_key: a\n    object_type=dict");
+    CHECK_EQ_INT(cy_list_append(cy_dict_get(c, "l"), cy_new_str(A, "x ${a")), CY_EPARSE);
+    CHECK_STREQ(cy_error_last()->full_key, "l[2]");
+    cy_node *v = cy_new_dict(A);
+    cy_dict_put(v, "deep", cy_new_str(A, "${"));
+    CHECK_EQ_INT(cy_node_set(c, "new", v), CY_EPARSE);
+    CHECK(cy_dict_get(c, "new") == NULL);
+    CHECK_EQ_INT(cy_node_set(c, "a", cy_new_str(A, "${d.e}")), 0);
+    CHECK(cy_dict_get(c, "a")->kind == CY_INTERP);
+}
+
 int main(void) {
     A = cy_arena_new();
     RUN(test_arena);
@@ -307,6 +323,7 @@ int main(void) {
     RUN(test_set_lists_and_deletes);
     RUN(test_typed_list);
     RUN(test_append_untyped);
+    RUN(test_interpolation_syntax);
     cy_arena_free(A);
     return harness_summary();
 }
