@@ -443,8 +443,10 @@ static int compose_from_defaults(cy_node **out, cy_arena *a, cy_repo *r, const c
             return rc;
         const char *package = d->package;
         cy_node *src = lc->res.config;
+        /* the loaded tree is this composition's own: it is wrapped as it is the first time and
+         * copied only when a config is merged at a second package */
         if (package[0])
-            src = embed(a, cy_node_copy(a, src), package);
+            src = embed(a, src->parent ? cy_node_copy(a, src) : src, package);
         if (!d->primary && strcmp(d->config_path, "hydra/config") != 0 && src->kind == CY_DICT) {
             const cy_node *h = cy_dict_get(src, "hydra");
             const cy_node *s = h && h->kind == CY_DICT ? cy_dict_get(h, "searchpath") : NULL;
@@ -630,6 +632,7 @@ static int apply_overrides(cy_node *cfg, cy_arena *a, ovr **list, size_t n, cy_r
         }
         if (rc < 0) {
             cy_error_wrap("Error merging override %s", o->input_line);
+            cy_error_set_exc("ConfigCompositionException");
             return rc;
         }
     }

@@ -78,6 +78,9 @@ typedef struct parr {
 } parr;
 void cyc_parr_push(cy_arena *a, parr *p, void *x);
 
+/* a + sep + b in arena, without printf (composition builds many short paths). */
+const char *cyc_cat(cy_arena *arena, const char *a, const char *sep, const char *b);
+
 /* Python's repr() of a str ('a', "it's"). In arena. */
 const char *cyc_py_repr_str(cy_arena *a, const char *s);
 
@@ -139,6 +142,14 @@ const char *cyc_normalize_file_name(cy_arena *a, const char *name);
 
 typedef enum dkind { D_VIRTUAL, D_CONFIG, D_GROUP } dkind;
 
+/* A derived value of a default, remembered with the fields it was computed from (the fields only
+ * ever change by pointer assignment, so equal pointers mean an equal result). */
+typedef struct dflt_memo {
+    const void *in[7];
+    bool is_options;
+    const char *out;
+} dflt_memo;
+
 typedef struct dflt {
     dkind kind;
     const char *package;         /* as written (after _here_ / _group_ handling), or NULL */
@@ -158,6 +169,8 @@ typedef struct dflt {
     bool is_options;
     bool override;
     bool external_append;
+    /* caches of the path/package computations below */
+    dflt_memo m_group, m_config, m_final[2], m_key;
 } dflt;
 
 dflt *cyc_dflt_copy(cy_arena *a, const dflt *d);

@@ -23,6 +23,56 @@
  * InputDefault
  */
 
+/* The memo is valid when the default's inputs are the ones it was computed from. */
+static bool memo_hit(const dflt *d, const dflt_memo *m) {
+    return m->out && m->in[0] == d->parent_base_dir && m->in[1] == d->parent_package &&
+           m->in[2] == d->package && m->in[3] == d->package_header && m->in[4] == d->path &&
+           m->in[5] == d->group && m->in[6] == d->value && m->is_options == d->is_options;
+}
+
+static const char *memo_set(const dflt *d, dflt_memo *m, const char *out) {
+    m->in[0] = d->parent_base_dir;
+    m->in[1] = d->parent_package;
+    m->in[2] = d->package;
+    m->in[3] = d->package_header;
+    m->in[4] = d->path;
+    m->in[5] = d->group;
+    m->in[6] = d->value;
+    m->is_options = d->is_options;
+    m->out = out;
+    return out;
+}
+
+static const char *group_path_compute(cy_arena *a, const dflt *d);
+static const char *config_path_compute(cy_arena *a, const dflt *d);
+static const char *final_package_compute(cy_arena *a, const dflt *d, bool default_to_header);
+static const char *override_key_compute(cy_arena *a, const dflt *d);
+
+const char *cyc_dflt_group_path(cy_arena *a, const dflt *d) {
+    dflt *m = (dflt *)d; /* the memo is a cache, not part of the value */
+    return memo_hit(d, &m->m_group) ? d->m_group.out
+                                    : memo_set(d, &m->m_group, group_path_compute(a, d));
+}
+
+const char *cyc_dflt_config_path(cy_arena *a, const dflt *d) {
+    dflt *m = (dflt *)d;
+    return memo_hit(d, &m->m_config) ? d->m_config.out
+                                     : memo_set(d, &m->m_config, config_path_compute(a, d));
+}
+
+const char *cyc_dflt_final_package(cy_arena *a, const dflt *d, bool default_to_header) {
+    dflt *m = (dflt *)d;
+    dflt_memo *mm = &m->m_final[default_to_header];
+    return memo_hit(d, mm) ? mm->out
+                           : memo_set(d, mm, final_package_compute(a, d, default_to_header));
+}
+
+const char *cyc_dflt_override_key(cy_arena *a, const dflt *d) {
+    dflt *m = (dflt *)d;
+    return memo_hit(d, &m->m_key) ? d->m_key.out
+                                  : memo_set(d, &m->m_key, override_key_compute(a, d));
+}
+
 dflt *cyc_dflt_copy(cy_arena *a, const dflt *d) {
     dflt *c = cy_arena_alloc(a, sizeof *c);
     *c = *d;
@@ -45,7 +95,7 @@ static bool dflt_is_external_append(const dflt *d) {
     return d->kind == D_GROUP && d->external_append;
 }
 
-const char *cyc_dflt_group_path(cy_arena *a, const dflt *d) {
+static const char *group_path_compute(cy_arena *a, const dflt *d) {
     const char *pbd = d->parent_base_dir ? d->parent_base_dir : "";
     if (d->kind == D_CONFIG) {
         const char *path = d->path;
@@ -58,7 +108,7 @@ const char *cyc_dflt_group_path(cy_arena *a, const dflt *d) {
             return group;
         if (group[0] == '\0')
             return pbd;
-        return cy_arena_printf(a, "%s/%s", pbd, group);
+        return cyc_cat(a, pbd, "/", group);
     }
     const char *g = d->group;
     bool absolute = g[0] == '/';
@@ -66,7 +116,7 @@ const char *cyc_dflt_group_path(cy_arena *a, const dflt *d) {
         g++;
     if (pbd[0] == '\0' || absolute)
         return g;
-    return cy_arena_printf(a, "%s/%s", pbd, g);
+    return cyc_cat(a, pbd, "/", g);
 }
 
 const char *cyc_dflt_name(const dflt *d) {
@@ -77,7 +127,7 @@ const char *cyc_dflt_name(const dflt *d) {
     return d->is_options ? NULL : d->value;
 }
 
-const char *cyc_dflt_config_path(cy_arena *a, const dflt *d) {
+static const char *config_path_compute(cy_arena *a, const dflt *d) {
     if (d->kind == D_VIRTUAL)
         return "<root>";
     if (d->kind == D_CONFIG) {
@@ -86,10 +136,10 @@ const char *cyc_dflt_config_path(cy_arena *a, const dflt *d) {
             return d->path + 1;
         if (pbd[0] == '\0')
             return d->path;
-        return cy_arena_printf(a, "%s/%s", pbd, d->path);
+        return cyc_cat(a, pbd, "/", d->path);
     }
     const char *name = cyc_dflt_name(d);
-    return cy_arena_printf(a, "%s/%s", cyc_dflt_group_path(a, d), name ? name : "None");
+    return cyc_cat(a, cyc_dflt_group_path(a, d), "/", name ? name : "None");
 }
 
 static const char *dots(cy_arena *a, const char *s) {
@@ -131,7 +181,7 @@ static const char *rfind(const char *s, const char *needle) {
     return last;
 }
 
-const char *cyc_dflt_final_package(cy_arena *a, const dflt *d, bool default_to_header) {
+static const char *final_package_compute(cy_arena *a, const dflt *d, bool default_to_header) {
     const char *parent_package = d->parent_package ? d->parent_package : "";
     const char *package = get_package(d, default_to_header);
     if (!package)
@@ -142,7 +192,7 @@ const char *cyc_dflt_final_package(cy_arena *a, const dflt *d, bool default_to_h
     else if (package[0] == '\0')
         ret = parent_package;
     else
-        ret = cy_arena_printf(a, "%s.%s", parent_package, package);
+        ret = cyc_cat(a, parent_package, ".", package);
     const char *g = rfind(ret, "_global_");
     if (!g)
         return ret;
@@ -173,7 +223,7 @@ static void update_parent(cy_arena *a, dflt *d, const char *parent_base_dir,
     d->parent_package = parent_package;
     if (d->package && strstr(d->package, "_group_")) {
         const char *resolved = str_replace(a, d->package, "_group_", default_package(a, d));
-        d->package = cy_arena_printf(a, "_global_.%s", resolved);
+        d->package = cyc_cat(a, "_global_", ".", resolved);
     }
 }
 
@@ -182,16 +232,16 @@ static void set_package_header(cy_arena *a, dflt *d, const char *header) {
         return;
     /* a header is always absolute */
     if (strcmp(header, "_global_") != 0 && strncmp(header, "_global_.", 9) != 0)
-        header = header[0] ? cy_arena_printf(a, "_global_.%s", header) : "_global_";
+        header = header[0] ? cyc_cat(a, "_global_", ".", header) : "_global_";
     d->package_header = header;
 }
 
-const char *cyc_dflt_override_key(cy_arena *a, const dflt *d) {
+static const char *override_key_compute(cy_arena *a, const dflt *d) {
     const char *dp = default_package(a, d);
     const char *fp = cyc_dflt_final_package(a, d, false);
     const char *key = cyc_dflt_group_path(a, d);
     if (strcmp(dp, fp) != 0)
-        key = cy_arena_printf(a, "%s@%s", key, fp[0] ? fp : "_global_");
+        key = cyc_cat(a, key, "@", fp[0] ? fp : "_global_");
     return key;
 }
 
@@ -200,7 +250,7 @@ static const char *relative_override_key(cy_arena *a, const dflt *d) {
     const char *key = d->group;
     const char *pkg = get_package(d, true);
     if (d->package && (!pkg || strcmp(dp, pkg) != 0))
-        key = cy_arena_printf(a, "%s@%s", key, d->package);
+        key = cyc_cat(a, key, "@", d->package);
     return key;
 }
 
@@ -969,7 +1019,7 @@ static int tree_impl(ctx *c, dtree *root, bool is_root_config, bool interpolated
                                         path);
                 dflt *node = cy_arena_alloc(a, sizeof *node);
                 node->kind = D_CONFIG;
-                node->path = cy_arena_printf(a, "%s/%s", d->group, item);
+                node->path = cyc_cat(a, d->group, "/", item);
                 node->package = d->package;
                 node->optional = d->optional;
                 update_parent(a, node, parent_group_path, parent_final_package);
@@ -1077,7 +1127,7 @@ static cy_default_node *public_tree(cy_arena *a, dtree *t) {
         const char *name = cyc_dflt_name(d);
         p->group = cyc_dflt_group_path(a, d);
         p->name = name;
-        p->label = cy_arena_printf(a, "%s: %s", cyc_dflt_override_key(a, d), name ? name : "null");
+        p->label = cyc_cat(a, cyc_dflt_override_key(a, d), ": ", name ? name : "null");
         p->config_path = cyc_dflt_config_path(a, d);
         p->package = cyc_dflt_final_package(a, d, true);
         break;

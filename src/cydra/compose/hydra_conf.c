@@ -13,6 +13,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "compose_internal.h"
 #include "cydra/schema.h"
@@ -214,144 +215,247 @@ int cyc_hydra_conf_register_structured(cy_store *store) {
 }
 
 /* ---------------------------------------------------------------------------------------------
- * pkg://hydra.conf: the YAML options (double-quoted scalars keep every byte explicit)
+ * pkg://hydra.conf: the options of Hydra's YAML config groups, as node tables
+ *
+ * Each table lists a config's nodes depth first: {depth, key, kind, value} with kind 'd' (dict),
+ * 'l' (list), 's' (string, "${...}" making it an interpolation as OmegaConf does), 'i' (int),
+ * 'b' (bool: "true"/"false") or 'n' (null); list items have no key. Building nodes from tables
+ * keeps a YAML parser out of every program start.
  */
 
-static const char output_default[] = "# @package hydra\n"
-                                     "run:\n"
-                                     "  dir: \"outputs/${now:%Y-%m-%d}/${now:%H-%M-%S}\"\n"
-                                     "sweep:\n"
-                                     "  dir: \"multirun/${now:%Y-%m-%d}/${now:%H-%M-%S}\"\n"
-                                     "  subdir: \"${hydra.job.num}\"\n";
+typedef struct nspec {
+    int depth;
+    const char *key;
+    char kind;
+    const char *value;
+} nspec;
 
-static const char help_default[] =
-    "app_name: \"${hydra.job.name}\"\n"
-    "header: \"${hydra.help.app_name} is powered by Hydra.\\n\"\n"
-    "footer: \"Powered by Hydra (https://hydra.cc)\\nUse --hydra-help to view Hydra specific "
-    "help\\n\"\n"
-    "template: \"${hydra.help.header}\\n== Configuration groups ==\\nCompose your configuration "
-    "from those groups (group=option)\\n\\n$APP_CONFIG_GROUPS\\n\\n== Config ==\\nOverride "
-    "anything in the config (foo.bar=value)\\n\\n$CONFIG\\n\\n${hydra.help.footer}\\n\"\n";
+#define NSPEC_END                                                                                  \
+    { -1, NULL, 0, NULL }
 
-static const char hydra_help_default[] =
-    "template: \"Hydra (${hydra.runtime.version})\\nSee https://hydra.cc for more "
-    "info.\\n\\n== Flags ==\\n$FLAGS_HELP\\n\\n== Configuration groups ==\\nCompose your "
-    "configuration from those groups (For example, append hydra/job_logging=disabled to "
-    "command line)\\n\\n$HYDRA_CONFIG_GROUPS\\n\\nUse '--cfg hydra' to Show the Hydra "
-    "config.\\n\"\n";
+static const nspec output_default[] = {
+    {0, "run", 'd', NULL},
+    {1, "dir", 's', "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S}"},
+    {0, "sweep", 'd', NULL},
+    {1, "dir", 's', "multirun/${now:%Y-%m-%d}/${now:%H-%M-%S}"},
+    {1, "subdir", 's', "${hydra.job.num}"},
+    NSPEC_END,
+};
 
-static const char hydra_logging_default[] = "version: 1\n"
-                                            "formatters:\n"
-                                            "  simple:\n"
-                                            "    format: \"[%(asctime)s][HYDRA] %(message)s\"\n"
-                                            "handlers:\n"
-                                            "  console:\n"
-                                            "    class: \"logging.StreamHandler\"\n"
-                                            "    formatter: \"simple\"\n"
-                                            "    stream: \"ext://sys.stdout\"\n"
-                                            "root:\n"
-                                            "  level: \"INFO\"\n"
-                                            "  handlers: [\"console\"]\n"
-                                            "loggers:\n"
-                                            "  logging_example:\n"
-                                            "    level: \"DEBUG\"\n"
-                                            "disable_existing_loggers: false\n";
+static const nspec help_default[] = {
+    {0, "app_name", 's', "${hydra.job.name}"},
+    {0, "header", 's', "${hydra.help.app_name} is powered by Hydra.\n"},
+    {0, "footer", 's',
+     "Powered by Hydra (https://hydra.cc)\nUse --hydra-help to view Hydra specific help\n"},
+    {0, "template", 's',
+     "${hydra.help.header}\n"
+     "== Configuration groups ==\n"
+     "Compose your configuration from those groups (group=option)\n"
+     "\n"
+     "$APP_CONFIG_GROUPS\n"
+     "\n"
+     "== Config ==\n"
+     "Override anything in the config (foo.bar=value)\n"
+     "\n"
+     "$CONFIG\n"
+     "\n"
+     "${hydra.help.footer}\n"},
+    NSPEC_END,
+};
 
-static const char hydra_logging_hydra_debug[] =
-    "version: 1\n"
-    "formatters:\n"
-    "  simple:\n"
-    "    format: \"[%(asctime)s][%(name)s][%(levelname)s] - %(message)s\"\n"
-    "handlers:\n"
-    "  file:\n"
-    "    class: \"logging.FileHandler\"\n"
-    "    mode: \"w\"\n"
-    "    formatter: \"simple\"\n"
-    "    filename: \"hydra-${hydra.job.name}.log\"\n"
-    "    delay: true\n"
-    "root:\n"
-    "  level: \"ERROR\"\n"
-    "  handlers: [\"file\"]\n"
-    "loggers:\n"
-    "  hydra:\n"
-    "    level: \"DEBUG\"\n"
-    "disable_existing_loggers: false\n";
+static const nspec hydra_help_default[] = {
+    {0, "template", 's',
+     "Hydra (${hydra.runtime.version})\n"
+     "See https://hydra.cc for more info.\n"
+     "\n"
+     "== Flags ==\n"
+     "$FLAGS_HELP\n"
+     "\n"
+     "== Configuration groups ==\n"
+     "Compose your configuration from those groups (For example, append "
+     "hydra/job_logging=disabled to command line)\n"
+     "\n"
+     "$HYDRA_CONFIG_GROUPS\n"
+     "\n"
+     "Use '--cfg hydra' to Show the Hydra config.\n"},
+    NSPEC_END,
+};
 
-static const char logging_disabled[] = "version: 1\n"
-                                       "root:\n"
-                                       "  level: \"ERROR\"\n"
-                                       "disable_existing_loggers: true\n";
+static const nspec hydra_logging_default[] = {
+    {0, "version", 'i', "1"},
+    {0, "formatters", 'd', NULL},
+    {1, "simple", 'd', NULL},
+    {2, "format", 's', "[%(asctime)s][HYDRA] %(message)s"},
+    {0, "handlers", 'd', NULL},
+    {1, "console", 'd', NULL},
+    {2, "class", 's', "logging.StreamHandler"},
+    {2, "formatter", 's', "simple"},
+    {2, "stream", 's', "ext://sys.stdout"},
+    {0, "root", 'd', NULL},
+    {1, "level", 's', "INFO"},
+    {1, "handlers", 'l', NULL},
+    {2, NULL, 's', "console"},
+    {0, "loggers", 'd', NULL},
+    {1, "logging_example", 'd', NULL},
+    {2, "level", 's', "DEBUG"},
+    {0, "disable_existing_loggers", 'b', "false"},
+    NSPEC_END,
+};
 
-static const char logging_none[] = "version: 1\n"
-                                   "root: null\n"
-                                   "disable_existing_loggers: false\n";
+static const nspec hydra_logging_hydra_debug[] = {
+    {0, "version", 'i', "1"},
+    {0, "formatters", 'd', NULL},
+    {1, "simple", 'd', NULL},
+    {2, "format", 's', "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"},
+    {0, "handlers", 'd', NULL},
+    {1, "file", 'd', NULL},
+    {2, "class", 's', "logging.FileHandler"},
+    {2, "mode", 's', "w"},
+    {2, "formatter", 's', "simple"},
+    {2, "filename", 's', "hydra-${hydra.job.name}.log"},
+    {2, "delay", 'b', "true"},
+    {0, "root", 'd', NULL},
+    {1, "level", 's', "ERROR"},
+    {1, "handlers", 'l', NULL},
+    {2, NULL, 's', "file"},
+    {0, "loggers", 'd', NULL},
+    {1, "hydra", 'd', NULL},
+    {2, "level", 's', "DEBUG"},
+    {0, "disable_existing_loggers", 'b', "false"},
+    NSPEC_END,
+};
 
-static const char job_logging_default[] =
-    "version: 1\n"
-    "formatters:\n"
-    "  simple:\n"
-    "    format: \"[%(asctime)s][%(name)s][%(levelname)s] - %(message)s\"\n"
-    "handlers:\n"
-    "  console:\n"
-    "    class: \"logging.StreamHandler\"\n"
-    "    formatter: \"simple\"\n"
-    "    stream: \"ext://sys.stdout\"\n"
-    "  file:\n"
-    "    class: \"logging.FileHandler\"\n"
-    "    formatter: \"simple\"\n"
-    "    filename: \"${hydra.runtime.output_dir}/${hydra.job.name}.log\"\n"
-    "root:\n"
-    "  level: \"INFO\"\n"
-    "  handlers: [\"console\", \"file\"]\n"
-    "disable_existing_loggers: false\n";
+static const nspec logging_disabled[] = {
+    {0, "version", 'i', "1"},
+    {0, "root", 'd', NULL},
+    {1, "level", 's', "ERROR"},
+    {0, "disable_existing_loggers", 'b', "true"},
+    NSPEC_END,
+};
 
-static const char job_logging_stdout[] = "version: 1\n"
-                                         "formatters:\n"
-                                         "  simple:\n"
-                                         "    format: \"%(message)s\"\n"
-                                         "handlers:\n"
-                                         "  console:\n"
-                                         "    class: \"logging.StreamHandler\"\n"
-                                         "    formatter: \"simple\"\n"
-                                         "    stream: \"ext://sys.stdout\"\n"
-                                         "root:\n"
-                                         "  level: \"INFO\"\n"
-                                         "  handlers: [\"console\"]\n"
-                                         "disable_existing_loggers: false\n";
+static const nspec logging_none[] = {
+    {0, "version", 'i', "1"},
+    {0, "root", 'n', NULL},
+    {0, "disable_existing_loggers", 'b', "false"},
+    NSPEC_END,
+};
+
+static const nspec job_logging_default[] = {
+    {0, "version", 'i', "1"},
+    {0, "formatters", 'd', NULL},
+    {1, "simple", 'd', NULL},
+    {2, "format", 's', "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"},
+    {0, "handlers", 'd', NULL},
+    {1, "console", 'd', NULL},
+    {2, "class", 's', "logging.StreamHandler"},
+    {2, "formatter", 's', "simple"},
+    {2, "stream", 's', "ext://sys.stdout"},
+    {1, "file", 'd', NULL},
+    {2, "class", 's', "logging.FileHandler"},
+    {2, "formatter", 's', "simple"},
+    {2, "filename", 's', "${hydra.runtime.output_dir}/${hydra.job.name}.log"},
+    {0, "root", 'd', NULL},
+    {1, "level", 's', "INFO"},
+    {1, "handlers", 'l', NULL},
+    {2, NULL, 's', "console"},
+    {2, NULL, 's', "file"},
+    {0, "disable_existing_loggers", 'b', "false"},
+    NSPEC_END,
+};
+
+static const nspec job_logging_stdout[] = {
+    {0, "version", 'i', "1"},
+    {0, "formatters", 'd', NULL},
+    {1, "simple", 'd', NULL},
+    {2, "format", 's', "%(message)s"},
+    {0, "handlers", 'd', NULL},
+    {1, "console", 'd', NULL},
+    {2, "class", 's', "logging.StreamHandler"},
+    {2, "formatter", 's', "simple"},
+    {2, "stream", 's', "ext://sys.stdout"},
+    {0, "root", 'd', NULL},
+    {1, "level", 's', "INFO"},
+    {1, "handlers", 'l', NULL},
+    {2, NULL, 's', "console"},
+    {0, "disable_existing_loggers", 'b', "false"},
+    NSPEC_END,
+};
+
+static const nspec env_default[] = {NSPEC_END};
+
+/* Builds the tree of a table (depth first, children one level deeper than their container). */
+static cy_node *build(cy_arena *a, const nspec *spec) {
+    cy_node *stack[16];
+    stack[0] = cy_new_dict(a);
+    for (const nspec *e = spec; e->depth >= 0; e++) {
+        cy_node *n;
+        switch (e->kind) {
+        case 'd':
+            n = cy_new_dict(a);
+            break;
+        case 'l':
+            n = cy_new_list(a);
+            break;
+        case 'i':
+            n = cy_new_int(a, strtoll(e->value, NULL, 10));
+            break;
+        case 'b':
+            n = cy_new_bool(a, strcmp(e->value, "true") == 0);
+            break;
+        case 'n':
+            n = cy_new_null(a);
+            break;
+        default:
+            n = cy_new_str(a, e->value);
+            break;
+        }
+        cy_node *parent = stack[e->depth];
+        if (e->key)
+            cy_dict_put(parent, e->key, n);
+        else
+            cy_list_push(parent, n);
+        stack[e->depth + 1] = n;
+    }
+    return stack[0];
+}
 
 static cy_store *pkg_store;
 static pthread_once_t pkg_once = PTHREAD_ONCE_INIT;
 
 static void pkg_init(void) {
     static const struct {
-        const char *group, *name, *yaml;
+        const char *group, *name, *package;
+        const nspec *spec;
     } items[] = {
-        {"hydra/env", "default", ""},
-        {"hydra/help", "default", help_default},
-        {"hydra/hydra_help", "default", hydra_help_default},
-        {"hydra/hydra_logging", "default", hydra_logging_default},
-        {"hydra/hydra_logging", "disabled", logging_disabled},
-        {"hydra/hydra_logging", "hydra_debug", hydra_logging_hydra_debug},
-        {"hydra/hydra_logging", "none", logging_none},
-        {"hydra/job_logging", "default", job_logging_default},
-        {"hydra/job_logging", "disabled", logging_disabled},
-        {"hydra/job_logging", "none", logging_none},
-        {"hydra/job_logging", "stdout", job_logging_stdout},
-        {"hydra/output", "default", output_default},
+        {"hydra/env", "default", NULL, env_default},
+        {"hydra/help", "default", NULL, help_default},
+        {"hydra/hydra_help", "default", NULL, hydra_help_default},
+        {"hydra/hydra_logging", "default", NULL, hydra_logging_default},
+        {"hydra/hydra_logging", "disabled", NULL, logging_disabled},
+        {"hydra/hydra_logging", "hydra_debug", NULL, hydra_logging_hydra_debug},
+        {"hydra/hydra_logging", "none", NULL, logging_none},
+        {"hydra/job_logging", "default", NULL, job_logging_default},
+        {"hydra/job_logging", "disabled", NULL, logging_disabled},
+        {"hydra/job_logging", "none", NULL, logging_none},
+        {"hydra/job_logging", "stdout", NULL, job_logging_stdout},
+        {"hydra/output", "default", "hydra", output_default}, /* "# @package hydra" */
     };
-    cy_store *s;
-    if (cy_store_new(&s, CY_STORE_BARE) < 0)
-        return;
-    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+    cy_store *s = NULL;
+    cy_arena *a = cy_arena_new();
+    bool ok = a && cy_store_new(&s, CY_STORE_BARE) == 0;
+    for (size_t i = 0; ok && i < sizeof items / sizeof items[0]; i++) {
         cy_store_item it = CY_STORE_ITEM_INIT;
         it.group = items[i].group;
         it.name = items[i].name;
-        it.yaml = items[i].yaml;
+        it.package = items[i].package;
+        it.node = build(a, items[i].spec);
         it.provider = "hydra";
-        if (cy_store_add(s, &it) < 0) {
-            cy_store_free(s);
-            return;
-        }
+        ok = cy_store_add(s, &it) == 0;
+    }
+    cy_arena_free(a);
+    if (!ok) {
+        cy_store_free(s);
+        return;
     }
     pkg_store = s;
 }

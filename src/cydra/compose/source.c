@@ -17,7 +17,7 @@ const char *cyc_normalize_file_name(cy_arena *a, const char *name) {
     size_t n = strlen(name);
     if (n >= 5 && strcmp(name + n - 5, ".yaml") == 0)
         return cy_arena_strdup(a, name);
-    return cy_arena_printf(a, "%s.yaml", name);
+    return cyc_cat(a, name, "", ".yaml");
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -140,8 +140,8 @@ static const char *join(cy_arena *a, const char *base, const char *rel) {
         return rel;
     size_t n = strlen(base);
     if (base[n - 1] == '/')
-        return cy_arena_printf(a, "%s%s", base, rel);
-    return cy_arena_printf(a, "%s/%s", base, rel);
+        return cyc_cat(a, base, "", rel);
+    return cyc_cat(a, base, "/", rel);
 }
 
 static bool is_dir(const char *p) {
@@ -246,8 +246,7 @@ int cyc_source_list(const char ***out, size_t *n, cy_arena *a, source *s, const 
         if (rc < 0)
             return rc;
         for (size_t i = 0; i < cnt; i++)
-            list_add(&res, a, s, cy_arena_printf(a, "%s/%s", config_path, names[i]), names[i],
-                     filter);
+            list_add(&res, a, s, cyc_cat(a, config_path, "/", names[i]), names[i], filter);
     }
     *out = (const char **)res.v;
     *n = cyc_sort_unique((const char **)res.v, res.len);

@@ -100,6 +100,15 @@ void cyc_parr_push(cy_arena *a, parr *p, void *x) {
     p->v[p->len++] = x;
 }
 
+const char *cyc_cat(cy_arena *arena, const char *a, const char *sep, const char *b) {
+    size_t la = strlen(a), ls = strlen(sep), lb = strlen(b);
+    char *r = cy_arena_alloc(arena, la + ls + lb + 1);
+    memcpy(r, a, la);
+    memcpy(r + la, sep, ls);
+    memcpy(r + la + ls, b, lb + 1);
+    return r;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Python-isms
  */
