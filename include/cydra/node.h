@@ -295,8 +295,9 @@ enum {
     CY_SELECT_NO_RESOLVE = 2,       /* return interpolation nodes unresolved */
 };
 
-/* OmegaConf.select(cfg, key): dotted key, relative keys with leading dots (".x", "..y") taken
- * from `from` when it is not NULL. *out is NULL when the key does not exist (or, without
+/* OmegaConf.select(cfg, key): a dotted key relative to `root` (any node of a tree, as
+ * OmegaConf.select(cfg.sub, ...)); each leading dot after the first goes one parent up
+ * ("..x" is a sibling of root). *out is NULL when the key does not exist (or, without
  * CY_SELECT_THROW_ON_MISSING, when it is ???). Returns an error for interpolations that fail. */
 int cy_select(const cy_node *root, const char *key, const cy_node **out, unsigned flags);
 
