@@ -7,6 +7,8 @@
  *                full alphabet, where PyYAML itself does not round-trip (U+0085 inside quotes,
  *                "1_e5" written plain and read back as a float), emit -> load -> emit still
  *                reaches a fixed point after one round;
+ *   bytes        arbitrary bytes as strings (invalid UTF-8, control characters): emitting never
+ *                fails, and ASCII ones load back unchanged;
  *   mutations    valid documents damaged at random (bytes flipped, inserted, deleted, chunks
  *                duplicated, truncated): loading never crashes or hangs, and every failure is a
  *                cydra error whose message names the document.
@@ -442,8 +444,51 @@ static void test_mutations(void) {
     CHECK(loaded > ITER / 20 && failed > ITER / 20);
 }
 
+/* Arbitrary bytes (not UTF-8, control characters) as keys and values: emitting never fails or
+ * crashes, the output is UTF-8 wherever the input was, and whatever was valid UTF-8 loads back. */
+static void test_emit_bytes(void) {
+    rng_state = 0xB17E5;
+    int n = 5000, reloaded = 0;
+    for (int i = 0; i < n; i++) {
+        cy_arena *a = cy_arena_new();
+        cy_node *d = cy_new_dict(a);
+        bool valid = true;
+        for (int k = 0; k < 3; k++) {
+            char key[16], val[128];
+            size_t vl = below(sizeof val - 1);
+            for (size_t j = 0; j < vl; j++) {
+                val[j] = (char)(1 + below(i % 2 ? 255 : 127));
+                if ((unsigned char)val[j] >= 0x80)
+                    valid = false;
+            }
+            val[vl] = '\0';
+            snprintf(key, sizeof key, "k%d", k);
+            cy_dict_put(d, key, cy_new_str(a, strstr(val, "${") ? "x" : val));
+        }
+        char *y = NULL;
+        if (cy_yaml_emit(&y, d, 0) != 0) {
+            harness_fail(__FILE__, __LINE__, "case %d: emit failed: %s", i, cy_error_last()->msg);
+        } else if (valid) {
+            cy_node *back;
+            char why[512];
+            if (cy_yaml_load_str(&back, a, y, strlen(y), "bytes", NULL) != 0)
+                harness_fail(__FILE__, __LINE__, "case %d: ASCII output does not load: %s\n%s", i,
+                             cy_error_last()->msg, y);
+            else if (!tree_same(back, d, why, sizeof why, ""))
+                harness_fail(__FILE__, __LINE__, "case %d: loads differently: %s\n%s", i, why, y);
+            else
+                reloaded++;
+        }
+        free(y);
+        cy_arena_free(a);
+    }
+    printf("byte strings: %d emitted, %d ASCII ones reloaded\n", n, reloaded);
+    CHECK(reloaded > n / 3);
+}
+
 int main(void) {
     RUN(test_round_trip);
+    RUN(test_emit_bytes);
     RUN(test_fixed_point);
     RUN(test_mutations);
     return harness_summary();
