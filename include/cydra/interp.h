@@ -91,6 +91,9 @@ bool cy_resolver_exists(const char *name);
 int cy_resolver_unregister(const char *name);
 /* Forgets every cached resolver result (OmegaConf.clear_cache). */
 void cy_resolver_cache_clear(void);
+/* Removes every resolver and registers the built-ins again (OmegaConf.clear_resolvers); the
+ * app runtime's resolvers (hydra) must then be registered again. */
+void cy_resolver_clear(void);
 
 /* Resolves every interpolation in the tree in place (OmegaConf.resolve): a reference to ???
  * leaves ???; a referenced container is resolved too and copied in. On error the tree is

@@ -102,6 +102,18 @@ int cy_resolver_unregister(const char *name) {
     return 0;
 }
 
+static void register_builtins_locked(void);
+
+void cy_resolver_clear(void) {
+    ensure_builtins();
+    pthread_mutex_lock(&reg_lock);
+    for (size_t i = 0; i < nentries; i++)
+        free(entries[i].name);
+    nentries = 0;
+    register_builtins_locked();
+    pthread_mutex_unlock(&reg_lock);
+}
+
 bool cy__resolver_find(const char *name, cy__resolver *out) {
     ensure_builtins();
     pthread_mutex_lock(&reg_lock);
@@ -686,7 +698,7 @@ static int r_now(const cy_node **out, const cy_resolver_call *c) {
     return 0;
 }
 
-static void register_builtins(void) {
+static void register_builtins_locked(void) {
     static const struct {
         const char *name;
         cy_resolver_fn fn;
@@ -697,8 +709,12 @@ static void register_builtins(void) {
         {"oc.select", r_select, 0},           {"oc.dict.keys", r_dict_keys, 0},
         {"oc.dict.values", r_dict_values, 0}, {"now", r_now, CY_RESOLVER_CACHE},
     };
-    pthread_mutex_lock(&reg_lock);
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         register_locked(builtins[i].name, builtins[i].fn, NULL, builtins[i].flags);
+}
+
+static void register_builtins(void) {
+    pthread_mutex_lock(&reg_lock);
+    register_builtins_locked();
     pthread_mutex_unlock(&reg_lock);
 }
