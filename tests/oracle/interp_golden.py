@@ -13,6 +13,7 @@ block, blocks separated by a blank line, lines "field: value"):
     cfg: <value>                 the config, in the value notation below
     op: get <key>                read cfg.<key> (list items by index), as a program does
     op: resolve                  OmegaConf.resolve(cfg), then the whole tree
+    op: yaml                     OmegaConf.to_yaml(cfg, resolve=True): ok is the text (a json string)
     op: parse <json string>      the interpolation grammar on a config string (configValue)
     op: element <json string>    the grammar's singleElement rule (what oc.decode parses)
     ok: <value>                  the result
@@ -177,6 +178,8 @@ def run_case(name, cfg, op):
                 if op == "resolve":
                     OmegaConf.resolve(c)
                     result = enc(plain(c))
+                elif op == "yaml":
+                    result = json.dumps(OmegaConf.to_yaml(c, resolve=True), ensure_ascii=False)
                 else:
                     result = enc(plain(get_path(c, op.split(" ", 1)[1])))
             lines.append("ok: " + result)
@@ -456,9 +459,10 @@ def build():
     cases, _ = resolution_cases()
     rcases = []
     resolve_cases(lambda name, cfg: rcases.append((name, cfg, "resolve")))
+    ycases = [(name.replace("r_", "y_", 1), cfg, "yaml") for name, cfg, _ in rcases]
     files = {
         "resolve.txt": [run_case(*c) for c in cases],
-        "resolve_tree.txt": [run_case(*c) for c in rcases],
+        "resolve_tree.txt": [run_case(*c) for c in rcases + ycases],
         "grammar.txt": [run_case(*c) for c in grammar_cases()],
     }
     return {k: "\n".join(v) for k, v in files.items()}

@@ -238,12 +238,32 @@ static const char *class_repr(cy_arena *a, ip_val v) {
 
 const char *cy__interp_str(cy_arena *a, ip_val v) {
     const cy_node *n = v.n;
+    char buf[32];
     /* str() of a DictConfig holding an interpolation or ??? quotes it (BaseContainer.__repr__) */
     if (cy_node_is_container(n) && (v.flags & IV_NODE) &&
         (n->kind == CY_MISSING || n->kind == CY_INTERP))
-        return cy_arena_printf(a, "'%s'", n->v.str.s);
-    const char *s = cy_node_pystr(n);
-    return s ? s : "";
+        return cy_arena_printf(a, "'%s'", n->v.str.s ? n->v.str.s : "???");
+    switch (n->kind) {
+    case CY_NULL:
+        return "None";
+    case CY_BOOL:
+        return n->v.b ? "True" : "False";
+    case CY_INT:
+        return cy_arena_printf(a, "%lld", (long long)n->v.i);
+    case CY_FLOAT:
+        return cy_arena_strdup(a, cy_float_repr(n->v.f, buf));
+    case CY_MISSING:
+        return n->v.str.s ? n->v.str.s : "???";
+    case CY_STR:
+    case CY_INTERP:
+        return n->v.str.s;
+    case CY_ENUM:
+        return cy_arena_printf(a, "%s.%s", n->v.str.def ? n->v.str.def->name : "Enum", n->v.str.s);
+    case CY_DICT:
+    case CY_LIST:
+        break;
+    }
+    return cy__node_pyrepr(a, n); /* a container's str() is its repr() */
 }
 
 /* A node that can be attached under a new container: v itself when it was built here and is
@@ -666,10 +686,19 @@ static int eval(ip_val *out, const ev *E, const ip_ast *t) {
 int cy__interp_eval(ip_val *out, const ip_ctx *cx, const ip_ast *tree) {
     if (!enter_depth())
         return CY_EINTERP;
-    ev E = {cx, cx->arena};
+    ev E = {cx, cx->scratch};
     int rc = eval(out, &E, tree);
     leave_depth();
-    return rc < 0 ? wrap_foreign() : 0;
+    if (rc < 0)
+        return wrap_foreign();
+    /* the value outlives the scratch arena: move it to the results' arena. A container a
+     * resolver hung below its _parent_ keeps hanging there. */
+    if (out->n->arena == cx->scratch && cx->scratch != cx->arena) {
+        cy_node *c = cy_node_copy(cx->arena, out->n);
+        c->parent = out->n->parent;
+        out->n = c;
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -892,7 +921,7 @@ static int maybe_resolve(ip_val *out, const cy_node *parent, const cy_node *node
     ip_ast *tree;
     int rc = cy__interp_parse(&tree, scratch, node->v.str.s, false, NULL);
     if (rc == 0) {
-        ip_ctx cx = {parent, node, node->arena, memo, node->v.str.s};
+        ip_ctx cx = {parent, node, node->arena, memo, node->v.str.s, scratch};
         ip_val r;
         rc = cy__interp_eval(&r, &cx, tree);
         if (rc == 0)

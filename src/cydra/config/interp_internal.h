@@ -100,14 +100,17 @@ typedef struct ip_memo {
 } ip_memo;
 
 /* Where an evaluation happens: the container holding the node being resolved (OmegaConf's
- * `self`, a resolver's _parent_), the node itself (_node_), the arena results go to, the memo
- * (NULL where OmegaConf passes none) and the text the tree was parsed from. */
+ * `self`, a resolver's _parent_), the node itself (_node_), the arena the result goes to, the
+ * memo (NULL where OmegaConf passes none), the text the tree was parsed from, and a scratch arena
+ * for everything else (freed after the resolution, so that reading a config again and again does
+ * not grow its arena). */
 typedef struct ip_ctx {
     const cy_node *parent;
     const cy_node *node;
     cy_arena *arena;
     ip_memo *memo;
     const char *src;
+    cy_arena *scratch;
 } ip_ctx;
 
 /* OmegaConf's resolve_parse_tree: evaluates a tree (text, or a single element) as its

@@ -423,7 +423,7 @@ static int r_decode(const cy_node **out, const cy_resolver_call *c) {
     ip_ast *tree;
     rc = cy__interp_parse(&tree, scratch, expr, true, NULL);
     if (rc == 0) {
-        ip_ctx cx = {c->parent, c->node, c->arena, NULL, expr};
+        ip_ctx cx = {c->parent, c->node, c->arena, NULL, expr, scratch};
         ip_val v;
         if ((rc = cy__interp_eval(&v, &cx, tree)) == 0) {
             v = cy__interp_get_value(c->arena, v);

@@ -13,6 +13,7 @@
 
 #include "cydra/interp.h"
 #include "cydra/node.h"
+#include "cydra/yaml.h"
 #include "cydra/config/interp_internal.h"
 #include "harness.h"
 
@@ -437,6 +438,19 @@ static void run_case(const golden_case *c) {
         result = cfg;
     } else if (strncmp(c->op, "get ", 4) == 0) {
         rc = cy_get(cfg, c->op + 4, &result);
+    } else if (strcmp(c->op, "yaml") == 0) {
+        char *text = NULL;
+        rc = cy_yaml_emit(&text, cfg, CY_YAML_RESOLVE);
+        if (rc == 0 && c->ok) {
+            const char *want = json_field(a, c->ok);
+            if (!want || strcmp(want, text) != 0)
+                fail_case(c, "\n  got:\n%s\n  expected:\n%s", text, want ? want : c->ok);
+        }
+        free(text);
+        if (rc == 0 && c->ok) {
+            cy_arena_free(a);
+            return;
+        }
     } else {
         fail_case(c, "unknown op");
         cy_arena_free(a);
