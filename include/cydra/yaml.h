@@ -35,7 +35,8 @@ extern "C" {
 #endif
 
 typedef struct cy_yaml_opts {
-    size_t max_depth; /* nesting of collections, also as alias expansion makes it */
+    size_t max_depth; /* nesting of collections, also as alias expansion makes it (at most
+                         10000 whatever is asked: construction recurses) */
     size_t max_bytes; /* input size */
     size_t max_nodes; /* keys and values created, every alias expanded counted again */
 } cy_yaml_opts;
@@ -67,7 +68,8 @@ enum {
     CY_YAML_SORT_KEYS = 2, /* sort dict keys (to_yaml(sort_keys=True)) */
 };
 
-/* OmegaConf.to_yaml(node). *out is a malloc'd string the caller frees (NULL on error). A scalar
+/* OmegaConf.to_yaml(node). *out is a malloc'd string the caller frees (NULL on error); a tree
+ * nested deeper than 10000 levels is refused (CY_ELIMIT). A scalar
  * node gives what yaml.dump gives for it ("5\n...\n"). With CY_YAML_RESOLVE an interpolation that
  * cannot be resolved (also one that points at ???) is an error, as in OmegaConf. Bytes that are not
  * UTF-8 come out as Python shows them after decoding with surrogateescape ("\uDCFF"). */

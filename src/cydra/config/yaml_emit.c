@@ -31,8 +31,9 @@
 #include "cydra/yaml.h"
 #include "yaml_internal.h"
 
-#define BEST_WIDTH  80
-#define BEST_INDENT 2
+#define BEST_WIDTH             80
+#define CY_YAML_EMIT_MAX_DEPTH 10000
+#define BEST_INDENT            2
 
 typedef struct emitter {
     char *buf;
@@ -682,8 +683,9 @@ static int emit_children(emitter *em, const cy_node *n, int ctx, int depth) {
 }
 
 static int emit_node(emitter *em, const cy_node *n, int ctx, int depth) {
-    if (depth > 100000)
-        return cy_error_set(CY_ELIMIT, NULL, "config nested too deeply to emit as YAML");
+    if (depth > CY_YAML_EMIT_MAX_DEPTH) /* the emitter recurses: keep the C stack bounded */
+        return cy_error_set(CY_ELIMIT, NULL, "config nested deeper than %d levels: not emitted",
+                            CY_YAML_EMIT_MAX_DEPTH);
     int rc = value_for(&n, em, n);
     if (rc < 0)
         return rc;

@@ -30,6 +30,10 @@
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 
+/* Construction recurses once per level: deeper nesting than this is refused whatever max_depth
+ * says, so that the C stack (8 MiB, also under ASan) always suffices. */
+#define MAX_DEPTH_CAP 10000
+
 /* What a node's tag means to the constructor. */
 typedef enum ktag {
     KT_OTHER, /* no constructor: an error when constructed */
@@ -697,7 +701,8 @@ static int pairs_push(pairs *ps, const ynode *k, const ynode *v) {
 /* SafeConstructor.flatten_mapping: the pairs of `map` with its merge keys ("<<") replaced by the
  * pairs they merge in, merged pairs first. A merged sequence's mappings are taken last to first,
  * so that when the dict is built the earlier ones win. */
-static int flatten(loader *ld, const ynode *map, pairs *out, size_t depth) {
+__attribute__((noinline)) static int flatten(loader *ld, const ynode *map, pairs *out,
+                                             size_t depth) {
     if (depth > ld->opts.max_depth)
         return errc(ld, CY_ELIMIT, NULL, NULL, NULL, map, "merge keys nested too deeply");
     pairs merged = {0}, own = {0};
@@ -742,10 +747,12 @@ typedef struct ykey {
     cy_key_kind kind;
     const char *text;
     double num;
-    char buf[48];
 } ykey;
 
-static int construct_key(ykey *k, loader *ld, const ynode *map, const ynode *y) {
+/* noinline here and below: the constructor recurses once per nesting level, and these frames
+ * (message buffers) must not sit in every level of it */
+__attribute__((noinline)) static int construct_key(ykey *k, loader *ld, const ynode *map,
+                                                   const ynode *y) {
     char why[160];
     int rc;
     if (y->kind != YN_SCALAR || y->ktag == KT_MAP || y->ktag == KT_SEQ || y->ktag == KT_OMAP ||
@@ -765,19 +772,18 @@ static int construct_key(ykey *k, loader *ld, const ynode *map, const ynode *y) 
         if ((rc = cy__yaml_construct_int(y->value, y->len, &i, why)) < 0)
             return scalar_fail(ld, y, rc, why);
         k->kind = CY_KEY_INT;
-        snprintf(k->buf, sizeof k->buf, "%lld", (long long)i);
+        k->text = cy_arena_printf(ld->arena, "%lld", (long long)i);
         k->num = (double)i;
-        k->text = k->buf;
         return 0;
     }
     case KT_FLOAT: {
         double f;
         if ((rc = cy__yaml_construct_float(y->value, y->len, &f, why)) < 0)
             return scalar_fail(ld, y, rc, why);
+        char buf[32];
         k->kind = CY_KEY_FLOAT;
-        cy_float_repr(f, k->buf);
+        k->text = cy_arena_strdup(ld->arena, cy_float_repr(f, buf));
         k->num = f;
-        k->text = k->buf;
         return 0;
     }
     case KT_BOOL: {
@@ -846,7 +852,7 @@ static uint64_t hash_mem(const char *s, size_t n) {
 /* OmegaConf's construct_mapping: two keys of the mapping's own (before merging) that are both
  * strings with the same text are an error. Keys of other types follow Python's dict: the last
  * value wins. */
-static int check_duplicates(loader *ld, const ynode *y) {
+__attribute__((noinline)) static int check_duplicates(loader *ld, const ynode *y) {
     size_t cap = 16;
     while (cap < y->n * 2)
         cap *= 2;
@@ -871,6 +877,14 @@ static int check_duplicates(loader *ld, const ynode *y) {
     }
     free(set);
     return rc;
+}
+
+__attribute__((noinline)) static int key_clash(loader *ld, const ynode *map, const ynode *key,
+                                               const char *text) {
+    char b[80];
+    return errc(ld, CY_EPARSE, "ConstructorError", map, "while constructing a mapping", key,
+                "key %s appears both as a string and as a number; a config cannot hold both",
+                shown(text, strlen(text), b));
 }
 
 static int construct_mapping(cy_node **out, loader *ld, const ynode *y, size_t depth) {
@@ -900,12 +914,7 @@ static int construct_mapping(cy_node **out, loader *ld, const ynode *y, size_t d
         }
         cy_node *clash = cy_dict_get(d, k.text);
         if (clash && (clash->key_kind == CY_KEY_STR) != (k.kind == CY_KEY_STR)) {
-            char b[80];
-            rc = errc(ld, CY_EPARSE, "ConstructorError", y, "while constructing a mapping",
-                      ps.v[i].key,
-                      "key %s appears both as a string and as a number; a config cannot hold "
-                      "both",
-                      shown(k.text, strlen(k.text), b));
+            rc = key_clash(ld, y, ps.v[i].key, k.text);
             break;
         }
         cy_dict_put_kind(d, k.text, k.kind, v);
@@ -964,30 +973,26 @@ static int check_interpolation(loader *ld, const ynode *y) {
                 shown(y->value, y->len, b), msg);
 }
 
-static int construct(cy_node **out, loader *ld, const ynode *y, size_t depth) {
+/* A scalar node of a scalar tag (str, null, bool, int, float). */
+__attribute__((noinline)) static int construct_scalar(cy_node **out, loader *ld, const ynode *y) {
     char why[160];
     int rc;
-    if (depth > ld->opts.max_depth)
-        return errc(ld, CY_ELIMIT, NULL, NULL, NULL, y,
-                    "document nests deeper than %zu levels (max_depth)", ld->opts.max_depth);
+    if ((rc = need_scalar(ld, y)) < 0)
+        return rc;
     cy_node *n = NULL;
     switch ((ktag)y->ktag) {
     case KT_STR:
-        if ((rc = need_scalar(ld, y)) < 0 || (rc = no_nul(ld, y)) < 0)
+        if ((rc = no_nul(ld, y)) < 0)
             return rc;
         n = cy_new_str(ld->arena, y->value);
         if (n->kind == CY_INTERP && (rc = check_interpolation(ld, y)) < 0)
             return rc;
         break;
     case KT_NULL:
-        if ((rc = need_scalar(ld, y)) < 0)
-            return rc;
         n = cy_new_null(ld->arena);
         break;
     case KT_BOOL: {
         bool b;
-        if ((rc = need_scalar(ld, y)) < 0)
-            return rc;
         if ((rc = cy__yaml_construct_bool(y->value, y->len, &b, why)) < 0)
             return scalar_fail(ld, y, rc, why);
         n = cy_new_bool(ld->arena, b);
@@ -995,42 +1000,33 @@ static int construct(cy_node **out, loader *ld, const ynode *y, size_t depth) {
     }
     case KT_INT: {
         int64_t i;
-        if ((rc = need_scalar(ld, y)) < 0)
-            return rc;
         if ((rc = cy__yaml_construct_int(y->value, y->len, &i, why)) < 0)
             return scalar_fail(ld, y, rc, why);
         n = cy_new_int(ld->arena, i);
         break;
     }
-    case KT_FLOAT: {
+    default: {
         double f;
-        if ((rc = need_scalar(ld, y)) < 0)
-            return rc;
         if ((rc = cy__yaml_construct_float(y->value, y->len, &f, why)) < 0)
             return scalar_fail(ld, y, rc, why);
         n = cy_new_float(ld->arena, f);
         break;
     }
+    }
+    set_source(ld, n, y);
+    *out = n;
+    return 0;
+}
+
+/* Everything that is neither a scalar nor a collection we build: errors. */
+__attribute__((noinline)) static int construct_other(loader *ld, const ynode *y) {
+    switch ((ktag)y->ktag) {
     case KT_MAP:
-        if (y->kind != YN_MAP)
-            return errc(ld, CY_EPARSE, "ConstructorError", NULL, NULL, y,
-                        "expected a mapping node, but found %s", node_id(y));
-        return construct_mapping(out, ld, y, depth);
+        return errc(ld, CY_EPARSE, "ConstructorError", NULL, NULL, y,
+                    "expected a mapping node, but found %s", node_id(y));
     case KT_SEQ:
-        if (y->kind != YN_SEQ)
-            return errc(ld, CY_EPARSE, "ConstructorError", NULL, NULL, y,
-                        "expected a sequence node, but found %s", node_id(y));
-        n = cy_new_list(ld->arena);
-        for (size_t i = 0; i < y->n; i++) {
-            cy_node *item;
-            if ((rc = construct(&item, ld, y->items[i], depth + 1)) < 0)
-                return rc;
-            cy_list_push(n, item);
-        }
-        break;
-    case KT_OMAP:
-    case KT_PAIRS:
-        return construct_pairs(out, ld, y, depth);
+        return errc(ld, CY_EPARSE, "ConstructorError", NULL, NULL, y,
+                    "expected a sequence node, but found %s", node_id(y));
     case KT_SET:
         return unsupported(ld, y, "a set");
     case KT_BINARY:
@@ -1039,12 +1035,53 @@ static int construct(cy_node **out, loader *ld, const ynode *y, size_t depth) {
         return unsupported(ld, y, "a date");
     case KT_PATH:
         return unsupported(ld, y, "a pathlib.Path");
+    case KT_OTHER:
     default:
         return no_constructor(ld, y);
     }
-    set_source(ld, n, y);
-    *out = n;
-    return 0;
+}
+
+__attribute__((noinline)) static int too_deep(loader *ld, const ynode *y) {
+    return errc(ld, CY_ELIMIT, NULL, NULL, NULL, y,
+                "document nests deeper than %zu levels (max_depth)", ld->opts.max_depth);
+}
+
+static int construct(cy_node **out, loader *ld, const ynode *y, size_t depth) {
+    if (depth > ld->opts.max_depth)
+        return too_deep(ld, y);
+    switch ((ktag)y->ktag) {
+    case KT_STR:
+    case KT_NULL:
+    case KT_BOOL:
+    case KT_INT:
+    case KT_FLOAT:
+        return construct_scalar(out, ld, y);
+    case KT_MAP:
+        if (y->kind != YN_MAP)
+            break;
+        return construct_mapping(out, ld, y, depth);
+    case KT_SEQ: {
+        if (y->kind != YN_SEQ)
+            break;
+        cy_node *n = cy_new_list(ld->arena);
+        set_source(ld, n, y);
+        for (size_t i = 0; i < y->n; i++) {
+            cy_node *item;
+            int rc = construct(&item, ld, y->items[i], depth + 1);
+            if (rc < 0)
+                return rc;
+            cy_list_push(n, item);
+        }
+        *out = n;
+        return 0;
+    }
+    case KT_OMAP:
+    case KT_PAIRS:
+        return construct_pairs(out, ld, y, depth);
+    default:
+        break;
+    }
+    return construct_other(ld, y);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1062,6 +1099,8 @@ static int load(cy_node **out, cy_arena *arena, const char *text, size_t len, co
                  .len = len,
                  .arena = arena,
                  .opts = opts ? *opts : defaults};
+    if (ld.opts.max_depth > MAX_DEPTH_CAP)
+        ld.opts.max_depth = MAX_DEPTH_CAP;
     if (len > ld.opts.max_bytes)
         return cy_error_set(CY_ELIMIT, NULL,
                             "%s: input is %zu bytes, more than the %zu allowed "

@@ -251,6 +251,24 @@ static void test_resolve(void) {
     CHECK(strstr(cy_error_last()->msg, "nokey") != NULL);
 }
 
+/* the emitter recurses; past 10000 levels it refuses instead of running out of stack */
+static void test_depth_limit(void) {
+    cy_node *root = cy_new_list(A), *cur = root;
+    for (int i = 0; i < 10000; i++) {
+        cy_node *n = cy_new_list(A);
+        cy_list_push(cur, n);
+        cur = n;
+    }
+    char *y = NULL;
+    CHECK_EQ_INT(cy_yaml_emit(&y, root, 0), 0);
+    CHECK(y && strncmp(y, "- - - - ", 8) == 0);
+    free(y);
+    cy_list_push(cur, cy_new_list(A));
+    CHECK_EQ_INT(cy_yaml_emit(&y, root, 0), CY_ELIMIT);
+    CHECK(y == NULL);
+    CHECK(strstr(cy_error_last()->msg, "deeper than 10000 levels"));
+}
+
 static void test_write_file(void) {
     char dir[] = "/tmp/cy_yaml_XXXXXX";
     if (!mkdtemp(dir)) {
@@ -308,6 +326,7 @@ int main(void) {
     RUN(test_scalar_root);
     RUN(test_enum);
     RUN(test_resolve);
+    RUN(test_depth_limit);
     RUN(test_write_file);
     cy_arena_free(A);
     return harness_summary();

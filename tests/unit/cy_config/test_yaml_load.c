@@ -262,6 +262,18 @@ static void test_limits(void) {
     o.max_depth = 3000;
     CHECK_EQ_INT(cy_yaml_load_str(&n, A, deep, 2 * depth, "deep.yaml", &o), 0);
     free(deep);
+    /* max_depth is capped at 10000: construction recurses */
+    depth = 12000;
+    deep = malloc(2 * depth + 1);
+    for (size_t i = 0; i < depth; i++) {
+        deep[i] = '[';
+        deep[2 * depth - 1 - i] = ']';
+    }
+    deep[2 * depth] = '\0';
+    o.max_depth = 1000000;
+    CHECK_EQ_INT(cy_yaml_load_str(&n, A, deep, 2 * depth, "deep.yaml", &o), CY_ELIMIT);
+    CHECK(strstr(cy_error_last()->msg, "deeper than 10000 levels"));
+    free(deep);
     /* nesting grown by aliases */
     o = (cy_yaml_opts)CY_YAML_OPTS_INIT;
     o.max_depth = 8;
