@@ -410,7 +410,7 @@ static int eval_quoted(ip_val *out, const ev *E, const ip_ast *t) {
 }
 
 /* visitSequence: (value, text) pairs; a missing element (",," or a leading/trailing comma) is
- * the empty string (OmegaConf warns about it; we accept it silently). */
+ * the empty string, with OmegaConf's deprecation warning. */
 typedef struct seq {
     ip_val *vals;
     const char **texts;
@@ -435,13 +435,24 @@ static void seq_push(const ev *E, seq *q, ip_val v, const char *text) {
     q->n++;
 }
 
+/* OmegaConf 2.1 deprecated omitted elements and still warns about them (UserWarning). */
+static void warn_empty_element(const ev *E, const ip_ast *t) {
+    cy__interp_warn(cy_arena_printf(E->arena,
+                                    "In the sequence `%s` some elements are missing: please "
+                                    "replace them with empty quoted strings. See "
+                                    "https://github.com/omry/omegaconf/issues/572 for details.",
+                                    src_text(E, t)));
+}
+
 static int eval_sequence(seq *q, const ev *E, const ip_ast *t) {
     bool previous_comma = true;
     for (size_t i = 0; i < t->nkids; i++) {
         const ip_ast *k = t->kids[i];
         if (k->kind == IP_TOKEN && k->tok == IT_COMMA) {
-            if (previous_comma)
+            if (previous_comma) {
+                warn_empty_element(E, t);
                 seq_push(E, q, fresh(cy__interp_plain_str(E->arena, ""), 0), "");
+            }
             previous_comma = true;
             continue;
         }
@@ -452,8 +463,10 @@ static int eval_sequence(seq *q, const ev *E, const ip_ast *t) {
         seq_push(E, q, cy__interp_get_value(E->arena, v), src_text(E, k));
         previous_comma = false;
     }
-    if (previous_comma)
+    if (previous_comma) {
+        warn_empty_element(E, t);
         seq_push(E, q, fresh(cy__interp_plain_str(E->arena, ""), 0), "");
+    }
     return 0;
 }
 
@@ -731,6 +744,24 @@ static int key_and_root(const cy_node **root, const char **rest, const cy_node *
     return 0;
 }
 
+/* _select_one with a key taken from an interpolation: always a string, so it never finds the
+ * int/float/bool keys a dict may have ({1: a} is not reached by ${1}, as in OmegaConf). */
+static int select_one(const cy_node *c, const char *key, bool throw_on_missing,
+                      const cy_node **out) {
+    int rc = cy__select_one(c, key, throw_on_missing, true, out);
+    if (rc == 0 && *out && c->container == CY_DICT && (*out)->key_kind != CY_KEY_STR)
+        *out = NULL;
+    if (rc < 0 && c->container == CY_DICT) {
+        const cy_node *child = cy_dict_get(c, key);
+        if (child && child->key_kind != CY_KEY_STR) {
+            cy_error_clear();
+            *out = NULL;
+            return 0;
+        }
+    }
+    return rc;
+}
+
 static void free_parts(char **parts, size_t n) {
     for (size_t i = 0; i < n; i++)
         free(parts[i]);
@@ -764,7 +795,7 @@ static int select_impl(ip_val *value, const cy_node **container_out, const cy_no
     const cy_node *c = root;
     for (size_t i = 0; i + 1 < n && c; i++) {
         const cy_node *ret;
-        if ((rc = cy__select_one(c, parts[i], throw_on_missing, true, &ret)) < 0)
+        if ((rc = select_one(c, parts[i], throw_on_missing, &ret)) < 0)
             goto done;
         if (ret && ret->kind == CY_INTERP) {
             /* _maybe_dereference_node: an interpolation on the way is resolved first */
@@ -792,7 +823,7 @@ static int select_impl(ip_val *value, const cy_node **container_out, const cy_no
     if (!c)
         goto done;
     const cy_node *v;
-    if ((rc = cy__select_one(c, parts[n - 1], throw_on_missing, true, &v)) < 0)
+    if ((rc = select_one(c, parts[n - 1], throw_on_missing, &v)) < 0)
         goto done;
     if (container_out)
         *container_out = c;

@@ -18,7 +18,7 @@
 #include "harness.h"
 
 /* ---------------------------------------------------------------------------------------------
- * The value notation: JSON plus bare inf/nan, bare int dict keys and !type tags.
+ * The value notation: JSON plus bare inf/nan, bare int and bool dict keys and !type tags.
  */
 
 typedef struct reader {
@@ -205,6 +205,9 @@ static cy_node *read_value(reader *r) {
             const char *key;
             if (*r->p == '"') {
                 key = read_string(r);
+            } else if (lit(r, "True") || lit(r, "False")) {
+                key = r->p[-1] == 'e' && r->p[-2] == 'u' ? "True" : "False";
+                kind = CY_KEY_BOOL;
             } else {
                 const char *s = r->p;
                 while (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
