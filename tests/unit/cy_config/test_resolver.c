@@ -288,9 +288,11 @@ static void test_oc_deprecated(void) {
 }
 
 static void test_oc_dict(void) {
-    cy_node *c = yaml("m: {a: 1, b: '${v}', 3: c}\nv: 2\nk: ${oc.dict.keys:m}\n"
+    cy_node *c = yaml("m: {a: 1, b: '${v}', '3': c}\nv: 2\nk: ${oc.dict.keys:m}\n"
                       "vals: ${oc.dict.values:m}\ns: {x: '${oc.dict.values:..m}'}\n");
-    CHECK_STREQ(get_str(c, "k"), "list ['a', 'b', 3]");
+    CHECK_STREQ(get_str(c, "k"), "list ['a', 'b', '3']");
+    cy_node *ik = yaml("m: {1: a, 2.5: b, false: c}\nk: ${oc.dict.keys:m}\n");
+    CHECK_STREQ(get_str(ik, "k"), "list [1, 2.5, False]"); /* keys keep their type */
     CHECK_STREQ(get_str(c, "vals[1]"), "int 2");
     CHECK_STREQ(get_str(c, "s.x[0]"), "int 1");
     cy_node *bad = yaml("v: 2\nbad: ${oc.dict.keys:v}\n");
@@ -306,6 +308,9 @@ static void test_oc_dict(void) {
     CHECK(cy_yaml_emit(&text, cy_dict_get(c, "vals"), 0) == 0);
     CHECK_STREQ(text, "- 1\n- 2\n- c\n");
     free(text);
+    /* values go through "${m.<key>}", which cannot reach an int key: OmegaConf fails there too */
+    ik = yaml("m: {1: a}\nv: ${oc.dict.values:m}\n");
+    CHECK_STREQ(get_str(ik, "v[0]"), "InterpolationKeyError: Interpolation key 'm.1' not found");
 }
 
 static void test_now(void) {
