@@ -13,8 +13,8 @@
 
 #include "cydra/node.h"
 
-#define ALIGN 16u /* enough for any scalar type and for max_align_t on the platforms we build on   \
-                   */
+/* enough for any scalar type and for max_align_t on the platforms we build on */
+#define ALIGN       16u
 #define FIRST_CHUNK 4096u
 #define MAX_CHUNK   (1u << 20)
 

@@ -178,7 +178,7 @@ const char *cy__get_type_str(const cy_node *v) {
  * another value can substitute it again (format_and_raise substitutes $VALUE with the value it
  * is given, not always the one converted). */
 static _Thread_local char last_template[256];
-static _Thread_local const char *last_template_msg;
+static _Thread_local unsigned long last_template_serial;
 
 static int substitute(const char *fmt, const char *val, const char *typ) {
     char *msg = NULL;
@@ -209,13 +209,13 @@ static int fail(cy_arena *a, const char *fmt, const cy_node *v, bool as_node) {
     /* fmt has $V (value) and $T (value type) placeholders */
     int rc = substitute(fmt, cy_node_pystr(v), value_type(v, as_node));
     snprintf(last_template, sizeof last_template, "%s", fmt);
-    last_template_msg = cy_error_last()->msg;
+    last_template_serial = cy__error_serial();
     return rc;
 }
 
 int cy__error_resubstitute(const char *value, const char *value_type) {
     const cy_error *e = cy_error_last();
-    if (e->code == 0 || e->msg != last_template_msg || e->has_key)
+    if (e->code == 0 || cy__error_serial() != last_template_serial || e->has_key)
         return e->code;
     return substitute(last_template, value, value_type);
 }

@@ -17,6 +17,7 @@
 #include "node_internal.h"
 
 static _Thread_local cy_error last;
+static _Thread_local unsigned long serial; /* counts errors set on this thread */
 
 /* The strings of a thread's last error are freed when the thread exits: a key whose destructor
  * runs at thread exit is set to the thread's error the first time one is recorded. */
@@ -119,9 +120,14 @@ void cy_error_clear(void) {
     reset(&last);
 }
 
+unsigned long cy__error_serial(void) {
+    return serial;
+}
+
 int cy_error_set(int code, const char *exc, const char *fmt, ...) {
     reset(&last);
     register_exit();
+    serial++;
     if (code >= 0)
         code = CY_ERROR;
     va_list ap;

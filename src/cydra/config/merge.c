@@ -163,7 +163,9 @@ static int map_merge(cy_node *dest, const cy_node *src) {
     if ((rc = validate_merge(dest, src)) < 0)
         return rc;
 
-    if (src->kind == CY_MISSING && dest->kind != CY_MISSING && src->type->tag == CY_T_STRUCT) {
+    if (src->kind == CY_MISSING && dest->kind != CY_MISSING && src->type->tag == CY_T_STRUCT &&
+        !src->type->optional) {
+        /* (an Optional[...] hint is not a structured config to is_structured_config) */
         /* a prototype of src's schema whose fields are all ??? (nothing in dest is
          * overwritten, but dest gains the fields it lacks) */
         cy_node *p;
@@ -190,10 +192,21 @@ static int map_merge(cy_node *dest, const cy_node *src) {
         if (d && d->container == CY_DICT)
             if ((rc = validate_merge(d, s)) < 0)
                 return rc;
-        if (d && cy_node_is_container(d) && d->kind == CY_NULL && !s_missing &&
-            !is_none_resolved(s))
-            if ((rc = expand(d)) < 0)
+        if (d && cy_node_is_container(d) && d->kind == CY_NULL && !s_missing) {
+            /* _is_none(src_node, resolve=True): here a failing resolution raises */
+            bool none = s->kind == CY_NULL;
+            if (s->kind == CY_INTERP) {
+                const cy_node *r;
+                if ((rc = cy__interp_resolve(s, &r)) < 0) {
+                    if (strcmp(cy_error_last()->exc, "InterpolationValidationError") != 0)
+                        cy__error_drop_key();
+                    return rc;
+                }
+                none = r->kind == CY_NULL;
+            }
+            if (!none && (rc = expand(d)) < 0)
                 return rc;
+        }
         if (d && d->kind == CY_INTERP) {
             const cy_node *t = maybe_deref(d);
             if (t && cy_node_is_container(t) && t->kind != CY_INTERP) {

@@ -296,6 +296,9 @@ void cy__remove_child(cy_node *c, size_t i) {
     c->v.c.len--;
     if (c->kind == CY_DICT)
         c->v.c.index = NULL;
+    else
+        for (size_t k = 0; k < c->v.c.len; k++)
+            c->v.c.items[k]->key = NULL; /* _update_keys */
 }
 
 void cy__replace_child(cy_node *c, size_t i, cy_node *child) {
@@ -374,22 +377,33 @@ static char *prepend_segment(const char *seg, bool bracket, char *tail) {
     return s;
 }
 
+static bool is_list_node(const cy_node *n) {
+    return n->container == CY_LIST || n->kind == CY_LIST;
+}
+
+/* n's key in its parent: a list item's index (or the key it was placed under), a dict key. */
+static void segment_of(const cy_node *n, char idx[32], const char **seg) {
+    if (is_list_node(n->parent)) {
+        /* a node being built for a list slot is not in the list yet, and a node placed with a
+         * negative index keeps it: then its key says where */
+        if (n->key)
+            snprintf(idx, 32, "%s", n->key);
+        else
+            snprintf(idx, 32, "%ld", cy_node_index(n));
+        *seg = idx;
+    } else {
+        *seg = n->key ? n->key : "";
+    }
+}
+
 /* The full key of n followed by `tail` (consumed). */
 static char *full_key_with(const cy_node *n, char *tail) {
     while (n && n->parent) {
         const cy_node *p = n->parent;
         char idx[32];
-        if (p->container == CY_LIST || p->kind == CY_LIST) {
-            long i = cy_node_index(n);
-            /* a node being built for a list slot is not in the list yet: its key says where */
-            if (i < 0 && n->key)
-                snprintf(idx, sizeof idx, "%s", n->key);
-            else
-                snprintf(idx, sizeof idx, "%ld", i);
-            tail = prepend_segment(idx, true, tail);
-        } else {
-            tail = prepend_segment(n->key ? n->key : "", false, tail);
-        }
+        const char *seg;
+        segment_of(n, idx, &seg);
+        tail = prepend_segment(seg, is_list_node(p), tail);
         if (!tail)
             return NULL;
         n = p;
@@ -405,8 +419,24 @@ static char *full_key_with(const cy_node *n, char *tail) {
 char *cy__full_key_of(const cy_node *container, const char *key) {
     char *tail = NULL;
     if (key && key[0]) {
-        bool list = container->container == CY_LIST || container->kind == CY_LIST;
-        tail = prepend_segment(key, list, NULL);
+        tail = prepend_segment(key, is_list_node(container), NULL);
+    } else if (container->parent && is_list_node(container->parent)) {
+        /* OmegaConf's _get_full_key(None) on a list item starts from the item's int key and
+         * glues it to the list's key without brackets: "s0", "[1]0" */
+        char idx[32];
+        const char *seg;
+        segment_of(container, idx, &seg);
+        const cy_node *list = container->parent;
+        if (!list->parent)
+            return strdup(seg);
+        char idx2[32];
+        const char *seg2;
+        segment_of(list, idx2, &seg2);
+        char *s = malloc(strlen(seg2) + strlen(seg) + 3);
+        if (!s)
+            return NULL;
+        sprintf(s, is_list_node(list->parent) ? "[%s]%s" : "%s%s", seg2, seg);
+        return full_key_with(list->parent, s);
     }
     return full_key_with(container, tail);
 }

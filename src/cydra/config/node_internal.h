@@ -31,6 +31,10 @@ int cy__check_interps(const cy_node *v);
  * the error's code. */
 int cy__error_resubstitute(const char *value, const char *value_type);
 
+/* A number that changes with every error set on this thread (to recognise "still the same
+ * error"). */
+unsigned long cy__error_serial(void);
+
 /* Forgets the key facts of the last error (an outer layer that OmegaConf formats first). */
 void cy__error_drop_key(void);
 

@@ -497,10 +497,26 @@ static int list_validate_set(cy_node *c, long index, bool in_range, const cy_nod
 }
 
 /* _set_item_impl on a list slot that exists (or on the placeholder append() adds). */
+static int list_set_slot_impl(cy_node *c, long index, const char *key, bool exists,
+                              const cy_node *val, bool is_node);
+
 static int list_set_slot(cy_node *c, long index, const char *key, bool exists, const cy_node *val,
                          bool is_node) {
     if (!key)
         key = cy_arena_printf(c->arena, "%ld", index);
+    cy_node *before = exists ? c->v.c.items[index] : NULL;
+    int rc = list_set_slot_impl(c, index, key, exists, val, is_node);
+    if (rc == 0 && key[strspn(key, " \t")] == '-' && index < (long)cy_node_len(c) &&
+        c->v.c.items[index] != before) {
+        /* a node wrapped for a negative index keeps it as its key (OmegaConf normalises keys
+         * only on insert/delete): full keys below it say [-1] */
+        c->v.c.items[index]->key = key;
+    }
+    return rc;
+}
+
+static int list_set_slot_impl(cy_node *c, long index, const char *key, bool exists,
+                              const cy_node *val, bool is_node) {
     if (cy_node_flag(c, CY_FLAG_READONLY)) {
         cy_error_set(CY_EREADONLY, "ReadonlyConfigError",
                      "Cannot change read-only config container");
@@ -581,7 +597,10 @@ static int list_setitem(cy_node *c, const char *key, const cy_node *val, bool is
     if (rc < 0)
         return cy_error_at(c, key);
     bool in_range = index >= 0 && index < len;
-    if ((rc = list_validate_set(c, index, in_range, val, is_node)) < 0)
+    /* _validate_set checks `0 <= key < len` on the index as written: a negative index skips
+     * the not-optional check */
+    bool raw_in_range = in_range && key[strspn(key, " \t")] != '-';
+    if ((rc = list_validate_set(c, index, raw_in_range, val, is_node)) < 0)
         return cy_error_at(c, key);
     if (!in_range) {
         if (cy_node_flag(c, CY_FLAG_READONLY)) {
