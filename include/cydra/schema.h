@@ -144,6 +144,8 @@ int cy_node_as_str(const cy_node *n, const char **out);
 #define CY__CAT(a, b)           CY__CAT_(a, b)
 #define CY__CAT_(a, b)          a##b
 #define CY__PASTE(prefix, kind) prefix##kind
+/* A second paste macro: element types are pasted while CY__PASTE is still being expanded. */
+#define CY__PASTE_ELEM(prefix, kind) prefix##kind
 
 /* C member types */
 #define CY__C_INT           int64_t
@@ -194,8 +196,8 @@ int cy_node_as_str(const cy_node *n, const char **out);
 #define CY__T_OPT_STRUCT(T) {.tag = CY_T_STRUCT, .optional = true, .schema = &T##_schema}
 #define CY__T_ENUM(E) {.tag = CY_T_ENUM, .enm = &E##_enum}
 #define CY__T_OPT_ENUM(E) {.tag = CY_T_ENUM, .optional = true, .enm = &E##_enum}
-#define CY__T_LIST(K) {.tag = CY_T_LIST, .elem = CY__PASTE(CY__E_, K)}
-#define CY__T_DICT(K) {.tag = CY_T_DICT, .elem = CY__PASTE(CY__E_, K)}
+#define CY__T_LIST(K) {.tag = CY_T_LIST, .elem = CY__PASTE_ELEM(CY__E_, K)}
+#define CY__T_DICT(K) {.tag = CY_T_DICT, .elem = CY__PASTE_ELEM(CY__E_, K)}
 /* clang-format on */
 
 /* Element types of LIST(K) / DICT(K): pointers to static descriptors */
