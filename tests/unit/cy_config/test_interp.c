@@ -6,8 +6,35 @@
  */
 #include "cydra/interp.h"
 #include "cydra/node.h"
+#include "cydra/schema.h"
 #include "cydra/yaml.h"
 #include "harness.h"
+
+/* A structured config with interpolated defaults, as a dataclass would declare them. */
+#define COLOR(X) X(RED, 1) X(GREEN, 2)
+CY_ENUM(Color, COLOR)
+CY_ENUM_DEFINE(Color, COLOR)
+
+#define SUB_CONF(X)                                                                                \
+    X(FLOAT, lr, "1.0", "learning rate")                                                           \
+    X(ANY, params, CY_DEF_MISSING, "parameters")
+CY_STRUCT(SubConf, SUB_CONF)
+CY_SCHEMA(SubConf, SUB_CONF, "a nested config")
+
+#define TOP_CONF(X)                                                                                \
+    X(INT, seed, "1", "seed")                                                                      \
+    X(STR, checkpoint_name, "unnamed.pt", "checkpoint")                                            \
+    X(INT, epochs, "${checkpoint_name}", "epochs")                                                 \
+    X(INT, e2, "${seed}", "epochs too")                                                            \
+    X(ENUM(Color), color, "${cname}", "a color")                                                   \
+    X(ENUM(Color), bad, "${seed3}", "a bad color")                                                 \
+    X(STR, cname, "GREEN", "color name")                                                           \
+    X(INT, seed3, "3", "three")                                                                    \
+    X(STRUCT(SubConf), sub, NULL, "nested")                                                        \
+    X(STRUCT(SubConf), other, NULL, "nested, then set to a reference")                             \
+    X(ANY, p, "${sub.params}", "a reference to ???")
+CY_STRUCT(TopConf, TOP_CONF)
+CY_SCHEMA(TopConf, TOP_CONF, "interpolations in a structured config")
 
 static cy_arena *arena;
 
@@ -350,6 +377,61 @@ static void test_resolve_tree_errors(void) {
     CHECK_STREQ(cy_error_last()->msg, "Value 'list' is not a supported primitive type");
 }
 
+/* Interpolations in a structured config: typed fields validate the result, errors name the
+ * structured type (object_type=TopConf), as OmegaConf.structured(...) does. */
+static void test_structured(void) {
+    cy_node *c;
+    if (cy_schema_instantiate(&c, arena, &TopConf_schema) < 0) {
+        harness_fail(__FILE__, __LINE__, "instantiate: %s", cy_error_last()->msg);
+        return;
+    }
+    CHECK_STREQ(get_str(c, "epochs"),
+                "InterpolationValidationError: While dereferencing interpolation "
+                "'${checkpoint_name}': Value 'unnamed.pt' of type 'str' could not be converted to "
+                "Integer");
+    CHECK_STREQ(err_key(), "epochs");
+    CHECK_STREQ(cy_error_last()->object_type, "TopConf");
+    CHECK_STREQ(get_str(c, "e2"), "int 1");
+    /* (a dataclass could declare `other: SubConf = "${sub}"`; here it is assigned) */
+    CHECK(cy_node_set(c, "other", cy_new_str(arena, "${sub}")) == 0);
+    CHECK_STREQ(get_str(c, "color"), "Color Color.GREEN");
+    CHECK_STREQ(get_str(c, "bad"), "InterpolationValidationError: While dereferencing "
+                                   "interpolation '${seed3}': Invalid value '3', expected one of "
+                                   "[RED, GREEN]");
+    CHECK_STREQ(get_str(c, "other.lr"), "float 1.0");
+    CHECK_STREQ(get_str(c, "p"), "InterpolationToMissingValueError: MissingMandatoryValue while "
+                                 "resolving interpolation: Missing mandatory value: sub.params");
+    /* --resolve once the bad fields are fixed */
+    CHECK(cy_node_set(c, "epochs", cy_new_int(arena, 5)) == 0);
+    CHECK(cy_node_set(c, "bad", cy_new_str(arena, "RED")) == 0);
+    CHECK(cy_resolve_tree(c) == 0);
+    char *text = NULL;
+    CHECK(cy_yaml_emit(&text, c, 0) == 0);
+    CHECK_STREQ(text, "seed: 1\ncheckpoint_name: unnamed.pt\nepochs: 5\ne2: 1\ncolor: GREEN\n"
+                      "bad: RED\ncname: GREEN\nseed3: 3\nsub:\n  lr: 1.0\n  params: ???\n"
+                      "other:\n  lr: 1.0\n  params: ???\np: ???\n");
+    free(text);
+}
+
+/* Reading interpolations again and again does not grow the tree's arena (each resolution works
+ * in a scratch arena); only string results are new nodes. */
+static void test_reads_do_not_grow_arena(void) {
+    cy_arena *a = cy_arena_new();
+    const char *text = "m: {a: {b: 5}}\nx: ${m.a.b}\nr: ${oc.select:m.a.b,1}\nd: ${m}\n";
+    cy_node *c;
+    CHECK(cy_yaml_load_str(&c, a, text, strlen(text), "t.yaml", NULL) == 0);
+    const cy_node *v;
+    CHECK(cy_get(c, "x", &v) == 0); /* first reads may cache full keys and such */
+    size_t before = cy_arena_used(a);
+    for (int i = 0; i < 1000; i++) {
+        CHECK(cy_get(c, "x", &v) == 0);
+        CHECK(cy_get(c, "r", &v) == 0);
+        CHECK(cy_get(c, "d", &v) == 0);
+    }
+    CHECK_EQ_INT(cy_arena_used(a), before);
+    cy_arena_free(a);
+}
+
 int main(void) {
     arena = cy_arena_new();
     RUN(test_node_references);
@@ -369,6 +451,8 @@ int main(void) {
     RUN(test_reads_do_not_change_tree);
     RUN(test_resolve_tree);
     RUN(test_resolve_tree_errors);
+    RUN(test_structured);
+    RUN(test_reads_do_not_grow_arena);
     cy_arena_free(arena);
     return harness_summary();
 }
