@@ -341,9 +341,9 @@ const nn_optim_desc *nn_optim_find(const char *name);
 /* Fills opts (d->opts_size bytes) with torch's defaults. */
 void nn_optim_opts_init(const nn_optim_desc *d, void *opts);
 
-/* Sets the option name of opts from v, checking its type ("Adam.__init__() got an unexpected
- * keyword argument 'lrr'", NN_ENOTFOUND; a value of the wrong type, NN_EINVAL). Values are range
- * checked by the constructor, as in torch. Strings are borrowed. */
+/* Sets the option name of opts from v, checking its type ("TypeError: Adam.__init__() got an
+ * unexpected keyword argument 'lrr'", NN_ENOTFOUND; a value of the wrong type, NN_EINVAL). Values
+ * are range checked by the constructor, as in torch. Strings are borrowed. */
 int nn_optim_opts_set(const nn_optim_desc *d, void *opts, const char *name, const nn_value *v);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -82,7 +82,7 @@ int nn__args_set(const char *cls, const nn_arg *args, int nargs, void *opts, con
     if (!a || a->type == NN_ARG_PARAMS || a->type == NN_ARG_OPTIMIZER)
         return nn_error_set(a ? NN_EINVAL : NN_ENOTFOUND,
                             a ? "%s.__init__(): '%s' is given to the constructor, not as an option"
-                              : "%s.__init__() got an unexpected keyword argument '%s'",
+                              : "TypeError: %s.__init__() got an unexpected keyword argument '%s'",
                             cls, name);
     char *field = (char *)opts + a->offset;
     int nullable = (a->flags & NN_ARG_NULLABLE) != 0;

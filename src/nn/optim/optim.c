@@ -175,7 +175,8 @@ static int add_group(nn_optim *o, nn_param *params, int nparams, const void *opt
         free(gopts);
         return nn_error_set(NN_ENOMEM, "out of memory for the optimizer's state");
     }
-    memset(o->state + o->state_len, 0, (new_len - o->state_len) * sizeof(float));
+    if (new_len > o->state_len)
+        memset(o->state + o->state_len, 0, (new_len - o->state_len) * sizeof(float));
     memcpy(gopts, opts, d->opts_size);
     nn_optim_group *g = &o->groups[o->ngroups++];
     *g = (nn_optim_group){.params = params, .nparams = nparams, .first = o->nparams, .opts = gopts};

@@ -234,7 +234,8 @@ static int missing_required(const nn_sched_desc *d, const void *opts) {
                               : ", ",
                  found[i]);
     }
-    return nn_error_set(NN_EINVAL, "%s.__init__() missing %d required positional argument%s: %s",
+    return nn_error_set(NN_EINVAL,
+                        "TypeError: %s.__init__() missing %d required positional argument%s: %s",
                         cls, n, n == 1 ? "" : "s", names);
 }
 

@@ -15,7 +15,7 @@ static const nn_arg args[] = {
      "the schedulers to step together"},
 };
 
-static int init(nn_sched *s) {
+static int init_checked(nn_sched *s) {
     OPTS *o = s->opts;
     const int n = o->schedulers.n;
     if (n < 1)
@@ -45,6 +45,14 @@ static int init(nn_sched *s) {
         return nn_error_set(NN_ENOMEM, "out of memory");
     nn__sched_read_last_lr(s);
     return NN_OK;
+}
+
+/* The children become ours only when construction succeeds. */
+static int init(nn_sched *s) {
+    int rc = init_checked(s);
+    if (rc != NN_OK)
+        ((OPTS *)s->opts)->schedulers.n = 0;
+    return rc;
 }
 
 static int step(nn_sched *s) {

@@ -26,7 +26,7 @@ static const nn_arg args[] = {
         "print each update (ignored)"),
 };
 
-static int init(nn_sched *s) {
+static int init_checked(nn_sched *s) {
     OPTS *o = s->opts;
     const int n = o->schedulers.n;
     for (int i = 0; i < n; i++) {
@@ -63,12 +63,18 @@ static int init(nn_sched *s) {
     nn_sched *first = o->schedulers.v[0];
     first->step_count = 0; /* _initial_step */
     int rc = nn_sched_step(first);
-    if (rc != NN_OK) {
-        o->schedulers.n = 0; /* the caller still owns the children */
+    if (rc != NN_OK)
         return rc;
-    }
     memcpy(s->last_lr, first->last_lr, (size_t)s->ngroups * sizeof(double));
     return NN_OK;
+}
+
+/* The children become ours only when construction succeeds. */
+static int init(nn_sched *s) {
+    int rc = init_checked(s);
+    if (rc != NN_OK)
+        ((OPTS *)s->opts)->schedulers.n = 0;
+    return rc;
 }
 
 static int step(nn_sched *s) {

@@ -52,7 +52,9 @@ static int make_sched(nn_sched **out, const char *target, const char *kwargs, nn
         fprintf(stderr, "unknown scheduler %s\n", target);
         return -1;
     }
-    char opts[1024];
+    char opts[4096];
+    if (d->opts_size > sizeof opts)
+        return -1;
     nn_sched_opts_init(d, opts);
     setctx sc = {NULL, d, opts};
     if (g_apply_kwargs(kwargs, pool, set_opt, &sc) != 0)
