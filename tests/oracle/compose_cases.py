@@ -4,7 +4,8 @@ A case composes `config` from the fixture directory `dir` (under tests/golden/co
 primary config directory, provider "main") and/or the structured configs of `app`
 (tests/oracle/compose_apps.py), with `overrides`, in `mode` (RUN or MULTIRUN). `cd` adds a
 directory as -cd/--config-dir does. `record` lists extra sections to record ("hydra": the whole
---cfg hydra output, "sources": the --info searchpath table). `hint` is the "Did you mean" line Cydra
+--cfg hydra output, "sources": the --info searchpath table). `show` lists (part, package, resolve)
+triples to print as `--cfg part -p package [--resolve]` does. `hint` is the "Did you mean" line Cydra
 adds after Hydra's error text (Hydra has no such line). "@FIXTURES@" in an override stands for the
 absolute fixtures directory. Compositions run with the fixtures directory as working directory.
 """
@@ -13,13 +14,17 @@ CASES = []
 
 
 def case(id, dir=None, config="config", overrides=(), mode="RUN", app=None, cd=None, record=(),
-         hint=None):
+         hint=None, show=()):
     CASES.append(dict(id=id, dir=dir, config=config, overrides=list(overrides), mode=mode,
-                      app=app, cd=cd, record=list(record), hint=hint))
+                      app=app, cd=cd, record=list(record), hint=hint, show=list(show)))
 
 
 # ---- basic: group choices, appends, deletions, config overrides on a YAML primary
-case("basic_default", "basic", record=["hydra", "sources"])
+case("basic_default", "basic", record=["hydra", "sources"],
+     show=[("job", None, False), ("all", None, False), ("job", "db", False),
+           ("job", "app.workers", False), ("job", "debug", False), ("job", "nosuch", False),
+           ("job", "_global_", False), ("hydra", "hydra.job", False), ("all", "db.port", False),
+           ("hydra", "db", False), ("job", "hydra", False), ("hydra", "hydra.help", False)])
 case("basic_choice", "basic", overrides=["db=postgresql"])
 case("basic_choice_twice", "basic", overrides=["db=postgresql", "db=mysql"])
 case("basic_no_option", "basic", overrides=["db=nosuch"])
@@ -190,7 +195,12 @@ for name in ["defaults_mapping", "defaults_str", "int_item", "too_many_keys", "b
     case("err_" + name, "errors", config=name)
 
 # ---- config overrides and their values
-case("val_none", "values")
+case("val_none", "values",
+     show=[("job", "i", False), ("job", "i", True), ("job", None, True), ("job", "b", False),
+           ("job", "m", False), ("job", "b.d", False), ("job", "f", False), ("job", "t", False),
+           ("job", "l", False), ("job", "b.c", True), ("job", "s", False)])
+case("val_resolve_error", "values", overrides=["+bad=${nosuch}"],
+     show=[("job", None, True), ("job", "bad", False)])
 case("val_scalars", "values",
      overrides=["a=2", "s='quoted, value'", "f=2", "t=false", "n={x:1}", "+z=null"])
 case("val_strings", "values", overrides=["s=${a}", "+u=\\${a}", "+v=a\\ b", "+w=\"x\""])
@@ -231,7 +241,9 @@ case("sp_unavailable", "searchpath/primary", config="no_sp",
 case("sp_missing_main_dir", "searchpath/nosuch_dir", config="config")
 
 # ---- structured configs in the store
-case("mnist_default", None, app="mnist", config="mnistconf", record=["hydra", "sources"])
+case("mnist_default", None, app="mnist", config="mnistconf", record=["hydra", "sources"],
+     show=[("job", "adadelta", False), ("job", "steplr.gamma", False),
+           ("job", "adadelta.params", False), ("job", None, True), ("job", "adadelta", True)])
 case("mnist_values", None, app="mnist", config="mnistconf",
      overrides=["epochs=3", "save_model=true", "checkpoint_name=experiment0.pt",
                 "adadelta.lr=0.5"])

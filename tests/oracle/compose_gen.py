@@ -12,7 +12,9 @@ Golden file format: a case starts with "=== <id>" and its inputs ("dir:", "app:"
 "mode:", "cd:", "hint:", one "override:" line each); "--- <section> [<exception class>]" starts a
 section whose text follows with every line prefixed by "|" (the text is the lines joined by
 "\\n", so a final "|" line means the text ends with a newline). The absolute fixtures directory
-(also the working directory) is written as @FIXTURES@.
+(also the working directory) is written as @FIXTURES@. A "show <part> <package|-> <resolve>"
+section holds what `--cfg <part> [-p <package>] [--resolve]` prints ("show_error ..." when it
+fails).
 """
 import copy
 import io
@@ -42,7 +44,7 @@ from hydra.core.config_store import ConfigStore  # noqa: E402
 from hydra.core.global_hydra import GlobalHydra  # noqa: E402
 from hydra.errors import CompactHydraException  # noqa: E402
 from hydra.types import RunMode  # noqa: E402
-from omegaconf import OmegaConf, flag_override  # noqa: E402
+from omegaconf import Container, OmegaConf, flag_override  # noqa: E402
 from omegaconf.errors import OmegaConfBaseException  # noqa: E402
 
 from compose_apps import APPS  # noqa: E402
@@ -83,6 +85,24 @@ def sub(text):
     return text.replace(FIX, "@FIXTURES@")
 
 
+def show(h, composed, part, package, resolve):
+    """What `--cfg part [--package package] [--resolve]` prints (Hydra's show_cfg)."""
+    cfg = copy.deepcopy(composed)
+    OmegaConf.set_readonly(cfg.hydra, None)
+    cfg = h.get_sanitized_cfg(cfg, part)
+    if package == "_global_":
+        package = None
+    ret = cfg if package is None else OmegaConf.select(cfg, package)
+    if ret is None:
+        raise LookupError("package '%s' not found in config" % package)
+    if not isinstance(ret, Container):
+        return str(ret) + "\n"
+    out = "# @package %s\n" % package if package is not None else ""
+    if resolve:
+        OmegaConf.resolve(ret)
+    return out + OmegaConf.to_yaml(ret)
+
+
 def run_case(c, baseline):
     cs = ConfigStore.instance()
     cs.repo = copy.deepcopy(baseline)
@@ -118,9 +138,17 @@ def run_case(c, baseline):
         sections.append(("job", OmegaConf.to_yaml(job)))
         sections.append(("choices", OmegaConf.to_yaml(cfg.hydra.runtime.choices)))
         sections.append(("overrides", OmegaConf.to_yaml(cfg.hydra.overrides)))
-        sections.append(("dirname", cfg.hydra.job.override_dirname))
+        # the raw value: a "${" in an override makes override_dirname an interpolation
+        sections.append(("dirname", cfg.hydra.job._get_node("override_dirname")._value()))
         if "hydra" in c["record"]:
             sections.append(("hydra", OmegaConf.to_yaml(Hydra.get_sanitized_hydra_cfg(cfg))))
+        for part, package, resolve in c["show"]:
+            what = "%s %s %d" % (part, package or "-", 1 if resolve else 0)
+            try:
+                sections.append(("show " + what, show(h, cfg, part, package, resolve)))
+            except Exception as ex:  # noqa: BLE001
+                exc, text = error_text(ex)
+                sections.append(("show_error %s %s" % (what, exc), text))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -922,9 +922,6 @@ int cy_compose_defaults(const cy_defaults **out, cy_arena *arena, cy_loader *loa
     return run(&unused, out, arena, loader, &o, opts->overrides);
 }
 
-/* For the unit tests: composition from overrides built by hand. */
-int cy__compose_parsed(cy_composed *out, cy_arena *arena, cy_loader *loader,
-                       const char *config_name, ovr *ov, size_t n, cy_run_mode mode, bool no_hydra);
 int cy__compose_parsed(cy_composed *out, cy_arena *arena, cy_loader *loader,
                        const char *config_name, ovr *ov, size_t n, cy_run_mode mode,
                        bool no_hydra) {

@@ -229,6 +229,11 @@ typedef struct defaults_result {
 int cyc_defaults_create(defaults_result *out, cy_arena *a, cy_repo *repo, const char *config_name,
                         ovr *overrides, size_t n_overrides, bool prepend_hydra, bool skip_missing);
 
+/* Composition from overrides already parsed (the unit tests build them by hand). */
+int cy__compose_parsed(cy_composed *out, cy_arena *arena, cy_loader *loader,
+                       const char *config_name, ovr *ov, size_t n, cy_run_mode mode,
+                       bool no_hydra);
+
 /* ---------------------------------------------------------------------------------------------
  * Hydra's own configs
  */

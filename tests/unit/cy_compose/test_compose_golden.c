@@ -368,6 +368,36 @@ static void run_case(const gcase *c) {
             expect_text("hydra node", t, s->text);
             free(t);
         }
+        /* --cfg <part> [-p <package>] [--resolve] */
+        for (size_t i = 0; i < c->n_sections; i++) {
+            const section *sh = &c->sections[i];
+            bool is_err = strncmp(sh->name, "show_error ", 11) == 0;
+            if (!is_err && strncmp(sh->name, "show ", 5) != 0)
+                continue;
+            char part[16], pkg[128];
+            int resolve = 0;
+            if (sscanf(sh->name + (is_err ? 11 : 5), "%15s %127s %d", part, pkg, &resolve) != 3)
+                continue;
+            cy_show_opts o = CY_SHOW_OPTS_INIT;
+            o.part = strcmp(part, "job") == 0     ? CY_CFG_JOB
+                     : strcmp(part, "hydra") == 0 ? CY_CFG_HYDRA
+                                                  : CY_CFG_ALL;
+            o.package = strcmp(pkg, "-") == 0 ? NULL : pkg;
+            o.resolve = resolve != 0;
+            char what[200];
+            snprintf(what, sizeof what, "--cfg %s -p %s%s", part, pkg, resolve ? " --resolve" : "");
+            char *out = NULL;
+            int r = cy_render_cfg(&out, res.cfg, &o);
+            if (is_err && r == 0)
+                harness_fail(__FILE__, __LINE__, "%s printed:\n%s\nexpected an error: %s", what,
+                             out, sh->text);
+            else if (!is_err && r < 0)
+                out = error_text();
+            else if (is_err)
+                out = error_text();
+            expect_text(what, out, sh->text);
+            free(out);
+        }
         if ((s = find_section(c, "choices"))) {
             t = emit_at(res.cfg, "runtime", "choices");
             expect_text("hydra.runtime.choices", t, s->text);
@@ -382,9 +412,11 @@ static void run_case(const gcase *c) {
             free(t);
         }
         if ((s = find_section(c, "dirname"))) {
-            const char *d = NULL;
-            if (cy_get_str(res.cfg, "hydra.job.override_dirname", &d) < 0)
-                d = "(error)";
+            const cy_node *n = NULL;
+            const char *d = "(error)";
+            if (cy_select(res.cfg, "hydra.job.override_dirname", &n, CY_SELECT_NO_RESOLVE) == 0 &&
+                n && (n->kind == CY_STR || n->kind == CY_INTERP))
+                d = n->v.str.s; /* raw: a "${" in an override makes it an interpolation */
             expect_text("override_dirname", d, s->text);
         }
         if ((s = find_section(c, "sources"))) {
