@@ -932,8 +932,13 @@ static int validate_result(ip_val *out, const cy_node *node, ip_val r) {
             return 0;
         }
     }
-    if (!(r.flags & IV_NODE))
-        r.flags |= IV_NODE; /* wrapped into an InterpolationResultNode */
+    if (!(r.flags & IV_NODE)) {
+        /* wrapped into an InterpolationResultNode, which is never an interpolation itself: a
+         * resolver's "${x}" is the text "${x}" */
+        r.flags |= IV_NODE;
+        if (r.n->kind == CY_INTERP && !cy_node_is_container(r.n))
+            r.n = cy__interp_plain_str(a, r.n->v.str.s);
+    }
     *out = r;
     return 0;
 }

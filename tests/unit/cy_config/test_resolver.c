@@ -155,6 +155,23 @@ static int r_pair(const cy_node **out, const cy_resolver_call *call) {
     return 0;
 }
 
+static int r_interp_text(const cy_node **out, const cy_resolver_call *call) {
+    *out = cy_new_str(call->arena, "${x}"); /* classified as an interpolation */
+    return 0;
+}
+
+static void test_result_is_never_an_interpolation(void) {
+    cy_resolver_register("itext", r_interp_text, NULL, CY_RESOLVER_REPLACE);
+    cy_node *c = yaml("x: 1\na: ${itext:}\n");
+    const cy_node *v;
+    CHECK(cy_get(c, "a", &v) == 0);
+    CHECK_EQ_INT(v->kind, CY_STR);
+    CHECK_STREQ(v->v.str.s, "${x}");
+    /* but stored in place by OmegaConf.resolve it is classified again */
+    CHECK(cy_resolve_tree(c) == 0);
+    CHECK_EQ_INT(cy_dict_get(c, "a")->kind, CY_INTERP);
+}
+
 static void test_plain_and_config_results(void) {
     cy_resolver_register("pair", r_pair, NULL, CY_RESOLVER_REPLACE);
     cy_node *c = cy_new_dict(arena);
@@ -389,6 +406,7 @@ int main(void) {
     RUN(test_call);
     RUN(test_resolver_errors);
     RUN(test_plain_and_config_results);
+    RUN(test_result_is_never_an_interpolation);
     RUN(test_cache);
     RUN(test_oc_env);
     RUN(test_oc_select);
