@@ -295,13 +295,27 @@ def make_dest(rng):
     return cfg
 
 
-def containers(cfg):
-    """(path, node) of dest and its container children (one level)."""
+def containers(cfg, depth=2):
+    """(path, node) of dest and its container descendants (two levels)."""
     out = [("", cfg)]
-    for k in cfg.keys():
-        n = cfg._get_node(k)
-        if isinstance(n, (DictConfig, ListConfig)):
-            out.append((str(k), n))
+
+    def walk(node, prefix, d):
+        if d == 0:
+            return
+        if isinstance(node, DictConfig) and isinstance(node._content, dict):
+            items = [(k, node._get_node(k)) for k in node.keys() if isinstance(k, str)]
+            fmt = lambda k: f"{prefix}.{k}" if prefix else str(k)
+        elif isinstance(node, ListConfig) and isinstance(node._content, list):
+            items = [(i, node._get_node(i)) for i in range(len(node))]
+            fmt = lambda k: f"{prefix}[{k}]"
+        else:
+            return
+        for k, n in items:
+            if isinstance(n, (DictConfig, ListConfig)):
+                out.append((fmt(k), n))
+                walk(n, fmt(k), d - 1)
+
+    walk(cfg, "", depth)
     return out
 
 
@@ -373,6 +387,16 @@ def rand_src(rng, dest):
         d[k] = v
     src = OmegaConf.create(d)
     if rng.random() < 0.1:
+        k = rng.choice(["tl", "li", "ds", "td", "new"])
+        src[k] = rng.choice([
+            ListConfig([1, 2], element_type=int, ref_type=List[int]),
+            ListConfig([], element_type=Sub, ref_type=List[Sub]),
+            DictConfig({"p": 1.5}, ref_type=Dict[str, float], element_type=float, key_type=str),
+            ListConfig("???", element_type=int, ref_type=List[int]),
+            DictConfig(None, ref_type=Dict[str, int], element_type=int, key_type=str,
+                       is_optional=True),
+        ])
+    if rng.random() < 0.1:
         OmegaConf.set_struct(src, rng.choice([True, False]))
     if rng.random() < 0.05:
         OmegaConf.set_readonly(src, True)
@@ -386,8 +410,6 @@ def outcome(fn):
         return "err " + type(e).__name__ + " " + json.dumps(str(e), ensure_ascii=False)
 
 
-def get_path(cfg, path):
-    return cfg if path == "" else cfg._get_node(path)
 
 
 def index_or_key(node, key):

@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 
+#include "cydra/config/node_internal.h"
 #include "cydra/node.h"
 #include "cydra/schema.h"
 
@@ -526,10 +527,22 @@ static char *ok_outcome(cy_arena *a, const cy_node *n, bool annotate) {
     return s;
 }
 
+/* The container at a path like "a.b[0]" (no resolution). */
 static cy_node *child_at(cy_node *root, const char *path) {
     if (!path || !*path)
         return root;
-    return cy_dict_get(root, path);
+    size_t n;
+    char **parts = cy__split_key(path, &n);
+    cy_node *c = root;
+    for (size_t i = 0; i < n; i++) {
+        if (c && c->kind == CY_LIST)
+            c = cy_node_child(c, (size_t)atol(parts[i]));
+        else if (c)
+            c = cy_dict_get(c, parts[i]);
+        free(parts[i]);
+    }
+    free(parts);
+    return c;
 }
 
 static int n_ok, n_err, n_pyspecific, n_fail;
