@@ -467,66 +467,52 @@ static int r_create(const cy_node **out, const cy_resolver_call *c) {
     return 0;
 }
 
-/* string.Template(message).safe_substitute(OLD_KEY=..., NEW_KEY=...) */
+static bool id_start(char c) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool id_char(char c) {
+    return id_start(c) || (c >= '0' && c <= '9');
+}
+
+/* string.Template(message).safe_substitute(OLD_KEY=..., NEW_KEY=...): $$ is $, $NAME and ${NAME}
+ * are replaced when NAME is one of the two, everything else stays as written. */
 static const char *template_sub(cy_arena *a, const char *msg, const char *old_key,
                                 const char *new_key) {
-    size_t cap = strlen(msg) * 2 + strlen(old_key) * 4 + strlen(new_key) * 4 + 16;
-    char *out = malloc(cap);
-    if (!out)
-        return msg;
-    size_t n = 0;
+    size_t cap = strlen(msg) + 1, n = 0;
+    for (const char *p = msg; (p = strchr(p, '$')); p++)
+        cap += strlen(old_key) + strlen(new_key);
+    char *out = cy_arena_alloc(a, cap);
     for (const char *p = msg; *p;) {
-        const char *rep = NULL;
-        size_t skip = 0;
         if (p[0] == '$' && p[1] == '$') {
-            rep = "$";
-            skip = 2;
-        } else if (p[0] == '$') {
+            out[n++] = '$';
+            p += 2;
+            continue;
+        }
+        if (p[0] == '$') {
             bool braced = p[1] == '{';
             const char *id = p + 1 + braced;
             size_t len = 0;
-            if ((id[0] == '_' || (id[0] | 32) >= 'a') && ((id[0] | 32) <= 'z' || id[0] == '_'))
-                while (id[len] == '_' || ((id[len] | 32) >= 'a' && (id[len] | 32) <= 'z') ||
-                       (id[len] >= '0' && id[len] <= '9'))
+            if (id_start(id[0]))
+                while (id_char(id[len]))
                     len++;
-            if (len && (!braced || id[len] == '}')) {
-                const char *val = NULL;
-                if (len == 7 && strncmp(id, "OLD_KEY", 7) == 0)
-                    val = old_key;
-                else if (len == 7 && strncmp(id, "NEW_KEY", 7) == 0)
-                    val = new_key;
-                if (val) {
-                    rep = val;
-                    skip = 1 + braced + len + braced;
-                }
+            const char *val = NULL;
+            if (len == 7 && strncmp(id, "OLD_KEY", 7) == 0)
+                val = old_key;
+            else if (len == 7 && strncmp(id, "NEW_KEY", 7) == 0)
+                val = new_key;
+            if (val && (!braced || id[len] == '}')) {
+                size_t vl = strlen(val);
+                memcpy(out + n, val, vl);
+                n += vl;
+                p = id + len + braced;
+                continue;
             }
         }
-        if (!rep) {
-            rep = p;
-            skip = 1;
-            if (n + 1 >= cap)
-                break;
-            out[n++] = *p;
-            p += skip;
-            continue;
-        }
-        size_t rl = strlen(rep);
-        if (n + rl + 1 >= cap) {
-            size_t ncap = (n + rl + 1) * 2;
-            char *g = realloc(out, ncap);
-            if (!g)
-                break;
-            out = g;
-            cap = ncap;
-        }
-        memcpy(out + n, rep, rl);
-        n += rl;
-        p += skip;
+        out[n++] = *p++;
     }
     out[n] = '\0';
-    const char *r = cy_arena_strdup(a, out);
-    free(out);
-    return r;
+    return out;
 }
 
 static int r_deprecated(const cy_node **out, const cy_resolver_call *c) {

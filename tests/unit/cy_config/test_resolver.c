@@ -298,6 +298,11 @@ static void test_oc_deprecated(void) {
     CHECK_STREQ(warned, "'old' is deprecated. Change your code and config to use 'new.key'|ud");
     CHECK_STREQ(get_str(c, "custom"), "int 3");
     CHECK_STREQ(warned, "use new.key, not custom ($1)|ud");
+    cy_node *braced =
+        yaml("new: {key: 3}\n"
+             "b: '${oc.deprecated:new.key,''\\${NEW_KEY} $OLD_KEYS \\${OLD_KEY''}'\n");
+    CHECK_STREQ(get_str(braced, "b"), "int 3");
+    CHECK_STREQ(warned, "new.key $OLD_KEYS ${OLD_KEY|ud");
     CHECK_STREQ(get_str(c, "gone"), "InterpolationResolutionError: ConfigKeyError raised while "
                                     "resolving interpolation: In oc.deprecated resolver at "
                                     "'gone': Key not found: 'nosuch'");
