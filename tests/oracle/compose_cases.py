@@ -92,6 +92,10 @@ case("basic_job_logging_stdout", "basic", record=["hydra"],
      overrides=["hydra/job_logging=stdout", "hydra/hydra_logging=hydra_debug"])
 case("basic_extra_dir", "basic", cd="searchpath/extra", overrides=["db=extra_db"],
      record=["sources"])
+case("basic_primary_in_group", "basic", config="db/mysql", overrides=["port=1"])
+case("basic_delete_hydra_group", "basic", overrides=["~hydra/job_logging"], record=["hydra"])
+case("basic_hydra_group_choices", "basic",
+     overrides=["hydra/sweeper=basic", "hydra/output=default", "hydra/help=default"])
 case("basic_extra_dir_primary", "basic", cd="searchpath/extra", config="extra_primary")
 
 # ---- _self_ placement
@@ -186,6 +190,7 @@ case("interp_forward", "interp", config="forward")
 case("interp_options", "interp", config="options_interp")
 case("interp_nested_override", "interp", config="nested_override")
 case("interp_legacy", "interp", config="legacy")
+case("interp_resolver", "interp", config="resolver")
 
 # ---- malformed defaults lists and headers
 for name in ["defaults_mapping", "defaults_str", "int_item", "too_many_keys", "bad_value",
