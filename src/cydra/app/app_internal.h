@@ -51,6 +51,10 @@ struct cy_args;
 int cy__multirun(cy_loader *loader, const char *config_name, const char *const *overrides, size_t n,
                  const cy_app *app);
 
+/* Registers Cydra's launcher configs (hydra/launcher options local and slurm, provider "cydra")
+ * in the process-wide store; idempotent. cy_main calls it before composing anything. */
+int cy__register_launcher_configs(void);
+
 /* --shell-completion: install/uninstall/query. Returns the exit status. */
 int cy__shell_completion(const struct cy_args *args, cy_loader *loader, const char *config_name,
                          const char *prog);

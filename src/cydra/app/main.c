@@ -518,7 +518,7 @@ int cy_main(int argc, char **argv, const cy_app *app) {
     c.config_name = c.args.config_name ? c.args.config_name : app->config_name;
 
     int status;
-    if (make_loader(&c) < 0) {
+    if (cy__register_launcher_configs() < 0 || make_loader(&c) < 0) {
         status = report();
         goto out;
     }
