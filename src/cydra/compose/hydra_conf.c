@@ -32,34 +32,16 @@
 #define HC_SCHEMA(T, NAME, FIELDS, HELP)                                                           \
     static const cy_field *T##__fields(size_t *count) {                                            \
         typedef T cy__self;                                                                        \
-        static const cy_field fields[] = {FIELDS(HC__FIELD)};                                      \
+        static const cy_field fields[] = {FIELDS(CY__FIELD)};                                      \
         *count = sizeof fields / sizeof fields[0];                                                 \
         return fields;                                                                             \
     }                                                                                              \
     static const cy_schema T##_schema = {NAME, HELP, sizeof(T), &T##_type, T##__fields};           \
     static const cy_type T##_type = {.tag = CY_T_STRUCT, .schema = &T##_schema};
 
-/* Field entries. The type descriptor is pasted with a macro of our own: LIST(K)/DICT(K) expand
- * CY__PASTE again, which the preprocessor would not do inside CY__PASTE itself. */
-#define HC__PASTE(prefix, kind) prefix##kind
-#define HC__FIELD(kind, name, def, help)                                                           \
-    {#name, HC__PASTE(HC__T_, kind), def, help, offsetof(cy__self, name), CY__PASTE(CY__B_, kind)},
-#define HC__T_INT         CY__T_INT
-#define HC__T_BOOL        CY__T_BOOL
-#define HC__T_STR         CY__T_STR
-#define HC__T_ANY         CY__T_ANY
-#define HC__T_OPT_INT     CY__T_OPT_INT
-#define HC__T_OPT_BOOL    CY__T_OPT_BOOL
-#define HC__T_OPT_STR     CY__T_OPT_STR
-#define HC__T_STRUCT(T)   CY__T_STRUCT(T)
-#define HC__T_OPT_ENUM(E) CY__T_OPT_ENUM(E)
-#define HC__T_LIST(K)                                                                              \
-    { .tag = CY_T_LIST, .elem = CY__PASTE(CY__E_, K) }
-#define HC__T_DICT(K)                                                                              \
-    { .tag = CY_T_DICT, .elem = CY__PASTE(CY__E_, K) }
 /* Optional[Dict[str, K]], a kind the public macros do not have */
-#define HC__T_OPT_DICT(K)                                                                          \
-    { .tag = CY_T_DICT, .optional = true, .elem = CY__PASTE(CY__E_, K) }
+#define CY__T_OPT_DICT(K)                                                                          \
+    { .tag = CY_T_DICT, .optional = true, .elem = CY__PASTE_ELEM(CY__E_, K) }
 #define CY__C_OPT_DICT(K) const cy_node *
 #define CY__B_OPT_DICT(K) CY_BIND_NODE
 
