@@ -498,8 +498,16 @@ static int run(ctx *c) {
  * Entry point
  */
 
+/* OmegaConf's warnings (oc.deprecated, ...) reach the user as Python's UserWarnings do. */
+static void print_warning(const char *message, void *userdata) {
+    (void)userdata;
+    cy_log_flush();
+    fprintf(stderr, "UserWarning: %s\n", message);
+}
+
 int cy_main(int argc, char **argv, const cy_app *app) {
     ctx c = {.app = app};
+    cy_interp_set_warning_handler(print_warning, NULL);
     const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
     c.prog = argc > 0 ? (slash ? slash + 1 : argv[0]) : "app";
     char *error = NULL;

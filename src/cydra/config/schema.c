@@ -59,8 +59,13 @@ int cy_field_default(cy_node **out, cy_arena *a, const cy_field *f) {
     cy_node *raw, *node;
     int rc;
 
-    if (f->type.tag == CY_T_STRUCT && (f->def == NULL || (strcmp(f->def, CY_DEF_MISSING) != 0 &&
-                                                          strcmp(f->def, CY_DEF_NONE) != 0))) {
+    if (f->type.tag == CY_T_STRUCT && f->def && strstr(f->def, "${")) {
+        /* an interpolation as a nested config's default (OmegaConf: `other: Sub = "${sub}"`) */
+        node = cy_new_str(a, f->def);
+        cy_node_set_type(node, &f->type);
+    } else if (f->type.tag == CY_T_STRUCT &&
+               (f->def == NULL ||
+                (strcmp(f->def, CY_DEF_MISSING) != 0 && strcmp(f->def, CY_DEF_NONE) != 0))) {
         /* A nested structured config: the nested schema's defaults, with this field's default
          * (a flow mapping) merged on top, as StepLRConf(step_size=1) does in Python. */
         if ((rc = cy_schema_instantiate(&node, a, f->type.schema)) < 0)
