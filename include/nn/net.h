@@ -56,6 +56,12 @@ typedef enum nn_dropout_kind {
     NN_DROPOUT = 1,   /* torch.nn.Dropout: zero single elements (pytorch/examples today) */
 } nn_dropout_kind;
 
+typedef enum nn_conv_algo {
+    NN_CONV_AUTO = 0,     /* Winograd when maxpool1_kernel_size is 2, else im2col */
+    NN_CONV_IM2COL = 1,   /* im2col + SGEMM */
+    NN_CONV_WINOGRAD = 2, /* Winograd F(2x2, 3x3) + SGEMM; needs maxpool1_kernel_size 2 */
+} nn_conv_algo;
+
 typedef struct nn_net_opts {
     int conv1_out_channels;        /* 32 */
     int conv2_out_channels;        /* 64 */
@@ -66,11 +72,12 @@ typedef struct nn_net_opts {
     nn_dropout_kind dropout1_kind; /* NN_DROPOUT2D, as the tutorial */
     int max_batch;                 /* 64: the largest training batch; activations are sized for it,
                                       evaluation of larger batches runs in chunks of this size */
-    uint64_t seed; /* 1: seeds the net's own generator when nn_net_create gets none */
+    uint64_t seed;           /* 1: seeds the net's own generator when nn_net_create gets none */
+    nn_conv_algo conv2_algo; /* NN_CONV_AUTO: how conv2 runs (both agree with PyTorch) */
 } nn_net_opts;
 
 #define NN_NET_OPTS_INIT                                                                           \
-    { 32, 64, 2, 0.25, 0.5, 128, NN_DROPOUT2D, 64, 1 }
+    { 32, 64, 2, 0.25, 0.5, 128, NN_DROPOUT2D, 64, 1, NN_CONV_AUTO }
 
 #define NN_NET_IN_H    28
 #define NN_NET_IN_W    28

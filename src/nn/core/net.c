@@ -2,14 +2,15 @@
  * net.c - the tutorial's MNIST net (see nn/net.h): fused per-image kernels on the thread pool.
  *
  * A training step is five parallel phases with serial glue between them:
- *   A  per image: conv1 + relu (direct), im2col, conv2 GEMM over the channels dropout1 keeps,
- *      bias + relu + max-pool + dropout1 fused into one pass over the GEMM output
+ *   A  per image: conv1 + relu (direct), conv2 over the channels dropout1 keeps (Winograd
+ *      F(2x2, 3x3), 16 GEMMs, when the pool is 2x2; else im2col + 1 GEMM), then bias + relu
+ *      + max-pool + dropout1 fused into one pass over the GEMM output
  *   B  fc1 forward, by blocks of 32 output features
  *      (serial: bias, relu, dropout2, fc2, log_softmax, loss and their backward)
  *   C  fc1 backward, by blocks of 576 input features: dW = dZ^T H and dH = dZ W
- *   D  per group of 4 images: un-pool, conv2 dW (into the group's partial sums) and dX
- *      (GEMM + col2im), relu, conv1 dW; partial sums per group
- *   E  the group partial sums added in group order, by blocks of 2048 gradients
+ *   D  per group of 4 images: un-pool, conv2 dW (into the group's partial sums; Winograd's dU)
+ *      and dX (Winograd's dV, or GEMM + col2im), relu, conv1 dW
+ *   E  the group partial sums added in group order, by blocks of 2048 (then dU -> dW)
  * No unit's boundaries depend on the thread count and sums over units happen in unit order,
  * so results are bit-identical for any number of threads.
  *
@@ -32,6 +33,7 @@
 #define H1            (NN_NET_IN_H - 2) /* conv1 output 26 x 26 */
 #define H2            (H1 - 2)          /* conv2 output 24 x 24 */
 #define IMG           (NN_NET_IN_H * NN_NET_IN_W)
+#define IMG_STRIDE    800 /* an input image and the floats conv1's vector loads read past it */
 #define GROUP         4   /* images per backward unit (and per gradient partial sum) */
 #define FC1_FWD_BLOCK 32  /* fc1 output features per forward unit */
 #define FC1_BWD_BLOCK 576 /* fc1 input features per backward unit */
@@ -46,18 +48,31 @@ static const char *const param_names[N_PARAMS] = {
 };
 
 typedef struct scratch {
-    float *z2;   /* (C2, 576) conv2 output of one image; its gradient in the backward pass */
-    float *col;  /* (K2, 576) im2col of a1 */
-    float *dcol; /* (K2, 576) */
-    float *da1;  /* (C1, 26, 26) */
+    float *z2;   /* (C2, ncol) conv2 output of one image; its gradient in the backward pass */
+    float *col;  /* (K2, ncol) pool-major im2col of a1 */
+    float *dcol; /* (K2, ncol) */
+    float *da1s; /* (C1, 26, P, WP) phase-split gradient of a1 */
+    float *da1;  /* (C1, 26, 26) the same after ReLU, plain layout */
     float *wk;   /* (C2, K2) conv2 weight rows of the kept channels */
     float *dwk;  /* (C2, K2) */
     int *kept;   /* (C2) */
+    /* Winograd */
+    float *V;  /* (16, C1, 144) transformed input */
+    float *M;  /* (16, C2, 144) transformed output; dM in the backward pass */
+    float *dV; /* (16, C1, 144) */
+    float *Uk; /* (16, C2, C1) transformed weights of the kept channels */
+    float *dU; /* (16, C2, C1) */
 } scratch;
 
 struct nn_net {
     nn_net_opts o;
     int C1, C2, K2, P, HP, flat, hid;
+    pool_geom pg; /* conv2's geometry in the layouts of kernels.h */
+    int wino;     /* conv2 by Winograd F(2x2, 3x3) */
+    float *U;     /* (16, C2, C1) transformed conv2 weights, refreshed by every forward */
+    size_t w2len; /* floats of conv2's weight gradient in a partial: 16*C2*C1 or C2*K2 */
+    size_t plen;  /* floats of a partial: conv1.weight, conv1.bias, conv2 weight, conv2.bias */
+    float *gsum;  /* (plen) the partials summed */
     nn_rng own_rng;
     nn_rng *rng;
     int training;
@@ -70,8 +85,8 @@ struct nn_net {
     /* activation arena, sized for max_batch images */
     float *arena;
     size_t arena_floats;
-    float *x;       /* (B, 1, 28, 28) copy of the input */
-    float *a1;      /* (B, C1, 26, 26) relu(conv1) */
+    float *x;       /* (B, IMG_STRIDE) copy of the input, zero-padded */
+    float *a1;      /* (B, C1, 26, P, WP) relu(conv1), phase-split */
     float *h;       /* (B, flat) dropout1(pool(relu(conv2))), fc1's input */
     float *mask1;   /* (B, C2) Dropout2d or (B, flat) Dropout scale factors */
     float *r3;      /* (B, hid) relu(fc1) */
@@ -82,7 +97,7 @@ struct nn_net {
     float *dz3;     /* (B, hid) d loss / d fc1 output */
     float *dh;      /* (B, flat) d loss / d h */
     uint8_t *idx;   /* (B, flat) arg-max within each pool window, NO_GRAD when the max is <= 0 */
-    float *partial; /* (ceil(B / GROUP), conv_len) per-group conv gradient sums */
+    float *partial; /* (ceil(B / GROUP), plen) per-group conv gradient sums */
 
     scratch *scr;
     int n_scr;
@@ -120,6 +135,15 @@ static int check_opts(const nn_net_opts *o) {
                             "net: dropout1_kind=%d is neither NN_DROPOUT2D nor "
                             "NN_DROPOUT",
                             (int)o->dropout1_kind);
+    if (o->conv2_algo != NN_CONV_AUTO && o->conv2_algo != NN_CONV_IM2COL &&
+        o->conv2_algo != NN_CONV_WINOGRAD)
+        return nn_error_set(NN_EINVAL, "net: conv2_algo=%d is not an nn_conv_algo",
+                            (int)o->conv2_algo);
+    if (o->conv2_algo == NN_CONV_WINOGRAD && o->maxpool1_kernel_size != 2)
+        return nn_error_set(NN_EINVAL,
+                            "net: conv2_algo=NN_CONV_WINOGRAD needs maxpool1_kernel_size=2 "
+                            "(got %d)",
+                            o->maxpool1_kernel_size);
     if (o->max_batch < 1 || o->max_batch > (1 << 20))
         return nn_error_set(NN_EINVAL, "net: max_batch=%d is outside 1..1048576", o->max_batch);
     if ((long long)o->conv1_out_channels * o->conv2_out_channels > (1 << 24) ||
@@ -137,11 +161,15 @@ static int ensure_scratch(nn_net *net) {
     int t = nn_threads_count();
     if (t <= net->n_scr)
         return NN_OK;
-    const size_t c2 = (size_t)net->C2, k2 = (size_t)net->K2, hw2 = (size_t)H2 * H2;
-    /* z2, col, dcol, da1, wk, dwk, kept (as floats), each rounded up to 16 floats */
+    const size_t c2 = (size_t)net->C2, k2 = (size_t)net->K2, nc = (size_t)net->pg.ncol;
+    const size_t split = nn_pool_split_floats(&net->pg);
+    /* z2, col, dcol, da1s, da1, wk, dwk, kept (as floats), each rounded up to 16 floats */
 #define R16(x) (((x) + 15) & ~(size_t)15)
-    const size_t each = R16(c2 * hw2) + 2 * R16(k2 * hw2) + R16((size_t)net->C1 * H1 * H1) +
-                        2 * R16(c2 * k2) + R16(c2);
+    const size_t c1 = (size_t)net->C1, tiles = (size_t)net->pg.hp2;
+    const size_t wino =
+        net->wino ? 2 * R16(16 * c1 * tiles) + R16(16 * c2 * tiles) + 2 * R16(16 * c2 * c1) : 0;
+    const size_t i2c = net->wino ? 0 : R16(c2 * nc) + 2 * R16(k2 * nc) + 2 * R16(c2 * k2);
+    const size_t each = i2c + R16(split) + R16((size_t)net->C1 * H1 * H1) + R16(c2) + wino;
     float *block = alloc_floats(each * (size_t)t);
     scratch *scr = calloc((size_t)t, sizeof *scr);
     if (!block || !scr) {
@@ -151,12 +179,21 @@ static int ensure_scratch(nn_net *net) {
     }
     for (int i = 0; i < t; i++) {
         float *p = block + each * (size_t)i;
-        scr[i].z2 = p, p += R16(c2 * hw2);
-        scr[i].col = p, p += R16(k2 * hw2);
-        scr[i].dcol = p, p += R16(k2 * hw2);
+        if (!net->wino) {
+            scr[i].z2 = p, p += R16(c2 * nc);
+            scr[i].col = p, p += R16(k2 * nc);
+            scr[i].dcol = p, p += R16(k2 * nc);
+            scr[i].wk = p, p += R16(c2 * k2);
+            scr[i].dwk = p, p += R16(c2 * k2);
+        } else {
+            scr[i].V = p, p += R16(16 * c1 * tiles);
+            scr[i].dV = p, p += R16(16 * c1 * tiles);
+            scr[i].M = p, p += R16(16 * c2 * tiles);
+            scr[i].Uk = p, p += R16(16 * c2 * c1);
+            scr[i].dU = p, p += R16(16 * c2 * c1);
+        }
+        scr[i].da1s = p, p += R16(split);
         scr[i].da1 = p, p += R16((size_t)net->C1 * H1 * H1);
-        scr[i].wk = p, p += R16(c2 * k2);
-        scr[i].dwk = p, p += R16(c2 * k2);
         scr[i].kept = (int *)p;
     }
 #undef R16
@@ -190,6 +227,14 @@ int nn_net_create(nn_net **out, const nn_net_opts *opts, nn_rng *rng) {
     net->HP = H2 / net->P;
     net->flat = net->C2 * net->HP * net->HP;
     net->hid = opts->fc_hidden_features;
+    net->pg = (pool_geom){.C1 = net->C1,
+                          .P = net->P,
+                          .HP = net->HP,
+                          .WP = (H1 + net->P - 1) / net->P,
+                          .hp2 = net->HP * net->HP,
+                          .ncol = net->P * net->P * net->HP * net->HP};
+    net->wino = opts->conv2_algo == NN_CONV_WINOGRAD ||
+                (opts->conv2_algo == NN_CONV_AUTO && opts->maxpool1_kernel_size == 2);
     net->training = 1;
     if (rng) {
         net->rng = rng;
@@ -228,6 +273,8 @@ int nn_net_create(nn_net **out, const nn_net_opts *opts, nn_rng *rng) {
         off += net->params[i].value.numel;
     }
     net->conv_len = net->params[P_F1W].value.data - net->w;
+    net->w2len = net->wino ? (size_t)16 * net->C2 * net->C1 : (size_t)net->C2 * net->K2;
+    net->plen = (size_t)net->C1 * 10 + net->w2len + (size_t)net->C2;
 
     /* torch.nn.Conv2d / Linear reset_parameters, module by module in __init__ order */
     const int fan_in[N_PARAMS] = {9, 9, net->K2, net->K2, net->flat, net->flat, net->hid, net->hid};
@@ -242,8 +289,8 @@ int nn_net_create(nn_net **out, const nn_net_opts *opts, nn_rng *rng) {
     const size_t B = (size_t)opts->max_batch, flat = (size_t)net->flat, hid = (size_t)net->hid;
     const size_t m1 = dropout1_per_channel(net) ? (size_t)net->C2 : flat;
     const size_t groups = (B + GROUP - 1) / GROUP;
-    size_t sizes[] = {B * IMG,
-                      B * net->C1 * H1 * H1,
+    size_t sizes[] = {B * IMG_STRIDE,
+                      B * nn_pool_split_floats(&net->pg),
                       B * flat,
                       B * m1,
                       B * hid,
@@ -254,11 +301,13 @@ int nn_net_create(nn_net **out, const nn_net_opts *opts, nn_rng *rng) {
                       B * hid,
                       B * flat,
                       (B * flat + 3) / 4, /* idx bytes */
-                      groups * net->conv_len};
-    float **slots[] = {&net->x,      &net->a1,  &net->h,     &net->mask1,
-                       &net->r3,     &net->a3,  &net->mask2, &net->logp,
-                       &net->dlog,   &net->dz3, &net->dh,    (float **)&net->idx,
-                       &net->partial};
+                      groups * net->plen,
+                      net->plen,
+                      net->wino ? (size_t)16 * net->C2 * net->C1 : 0};
+    float **slots[] = {&net->x,       &net->a1,   &net->h,     &net->mask1,
+                       &net->r3,      &net->a3,   &net->mask2, &net->logp,
+                       &net->dlog,    &net->dz3,  &net->dh,    (float **)&net->idx,
+                       &net->partial, &net->gsum, &net->U};
     const int n_slots = (int)(sizeof sizes / sizeof sizes[0]);
     size_t arena = 0;
     for (int i = 0; i < n_slots; i++)
@@ -270,6 +319,7 @@ int nn_net_create(nn_net **out, const nn_net_opts *opts, nn_rng *rng) {
                             opts->max_batch);
     }
     net->arena_floats = arena;
+    memset(net->arena, 0, arena * sizeof(float)); /* the input padding stays zero */
     float *p = net->arena;
     for (int i = 0; i < n_slots; i++) {
         *slots[i] = p;
@@ -392,62 +442,159 @@ typedef struct fwd_ctx {
     int train;
 } fwd_ctx;
 
-static conv_geom conv2_geom(const nn_net *net) {
-    return (conv_geom){.c_in = net->C1,
-                       .h_in = H1,
-                       .w_in = H1,
-                       .c_out = net->C2,
-                       .k = CONV_K,
-                       .stride = 1,
-                       .pad = 0,
-                       .h_out = H2,
-                       .w_out = H2};
+/* Eight lanes whatever the ISA, as in kernels.c. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8si __attribute__((vector_size(32)));
+typedef uint8_t v8u8 __attribute__((vector_size(8)));
+
+static inline void ld8(v8f *v, const float *p) {
+    memcpy(v, p, sizeof *v);
 }
 
-/* bias + relu + max-pool + dropout1 of the kept channels' GEMM output z (kc, 24, 24). */
-static void pool_epilogue(const nn_net *net, int n, int train, const int *kept, int kc,
-                          const float *z) {
-    const int P = net->P, HP = net->HP, hp2 = HP * HP;
+static inline void st8(float *p, const v8f *v) {
+    memcpy(p, v, sizeof *v);
+}
+
+/* mask ? a : b, lane by lane (mask lanes all ones or all zeros) */
+static inline void sel8(v8f *out, const v8si *mask, const v8f *a, const v8f *b) {
+    *out = (v8f)(((v8si)*a & *mask) | ((v8si)*b & ~*mask));
+}
+
+/* The dropout1 scale of channel c of image n: one factor (Dropout2d) or, through *per_elem,
+ * a row of hp2 factors (Dropout); 1 outside training. */
+static float dropout1_scale(const nn_net *net, int n, int c, int train, const float **per_elem) {
+    *per_elem = NULL;
+    if (!train)
+        return 1.0f;
+    if (dropout1_per_channel(net))
+        return net->mask1[(size_t)n * net->C2 + c];
+    *per_elem = net->mask1 + (size_t)n * net->flat + (size_t)c * net->pg.hp2;
+    return 1.0f;
+}
+
+/* Eight windows at once: bias + relu on the window values y[0..pp) (before the bias), then
+ * PyTorch's max_pool2d (the first maximum wins, a NaN always wins), the arg-max (NO_GRAD when
+ * the maximum is not > 0, where relu passes no gradient), and dropout1. */
+static inline void pool8(const v8f *y, int pp, float b, float *hc, uint8_t *ic, const float *mc,
+                         float scale, int train) {
+    const v8f zero = {0}, bv = zero + b;
+    v8f m = y[0] + bv;
+    m = (v8f)((v8si)m & ~(m < zero)); /* relu; NaN stays NaN */
+    v8si id = {0};
+    for (int q = 1; q < pp; q++) {
+        v8f v = y[q] + bv;
+        v = (v8f)((v8si)v & ~(v < zero));
+        const v8si take = (v > m) | (v != v);
+        sel8(&m, &take, &v, &m);
+        const v8si qv = (v8si){0} + q;
+        id = (id & ~take) | (qv & take);
+    }
+    const v8si pos = m > zero;
+    const v8u8 bytes = __builtin_convertvector((id & pos) | (((v8si){0} + NO_GRAD) & ~pos), v8u8);
+    memcpy(ic, &bytes, sizeof bytes);
+    if (train) {
+        v8f sc = zero + scale;
+        if (mc)
+            ld8(&sc, mc);
+        m *= sc;
+    }
+    st8(hc, &m);
+}
+
+/* The same for one window, for the hp2 % 8 windows left over. */
+static inline void pool1(const float *y, int pp, float b, float *hc, uint8_t *ic, const float *mc,
+                         float scale, int train) {
+    float m = -INFINITY;
+    int best = 0;
+    for (int q = 0; q < pp; q++) {
+        float v = y[q] + b;
+        v = v < 0.0f ? 0.0f : v;
+        if (v > m || isnan(v)) {
+            m = v;
+            best = q;
+        }
+    }
+    *ic = m > 0.0f ? (uint8_t)best : NO_GRAD;
+    *hc = train ? m * (mc ? *mc : scale) : m;
+}
+
+/* im2col path: the GEMM output z (kc, ncol) has pool-major columns, so window position q of
+ * window o is z[q * hp2 + o]. */
+NN_HOT static void pool_epilogue(const nn_net *net, int n, int train, const int *kept, int kc,
+                                 const float *z) {
+    const int PP = net->P * net->P, hp2 = net->pg.hp2, ncol = net->pg.ncol;
     const float *b2 = net->params[P_C2B].value.data;
-    const int per_channel = dropout1_per_channel(net);
     float *h = net->h + (size_t)n * net->flat;
     uint8_t *idx = net->idx + (size_t)n * net->flat;
     for (int j = 0; j < kc; j++) {
         const int c = kept[j];
-        const float b = b2[c];
-        const float *zc = z + (size_t)j * H2 * H2;
+        const float *zc = z + (size_t)j * ncol, *mc;
+        const float scale = dropout1_scale(net, n, c, train, &mc);
         float *hc = h + (size_t)c * hp2;
         uint8_t *ic = idx + (size_t)c * hp2;
-        const float *mc = NULL;
-        float scale = 1.0f;
-        if (train) {
-            if (per_channel)
-                scale = net->mask1[(size_t)n * net->C2 + c];
-            else
-                mc = net->mask1 + (size_t)n * net->flat + (size_t)c * hp2;
+        int o = 0;
+        for (; o + 8 <= hp2; o += 8) {
+            v8f y[15 * 15];
+            for (int q = 0; q < PP; q++)
+                ld8(&y[q], zc + (size_t)q * hp2 + o);
+            pool8(y, PP, b2[c], hc + o, ic + o, mc ? mc + o : NULL, scale, train);
         }
-        for (int py = 0; py < HP; py++)
-            for (int px = 0; px < HP; px++) {
-                /* relu then max_pool2d as PyTorch: first maximum wins, a NaN always wins */
-                float m = -INFINITY;
-                int best = 0;
-                for (int ky = 0; ky < P; ky++)
-                    for (int kx = 0; kx < P; kx++) {
-                        float v = zc[(py * P + ky) * H2 + px * P + kx] + b;
-                        v = v < 0.0f ? 0.0f : v;
-                        if (v > m || isnan(v)) {
-                            m = v;
-                            best = ky * P + kx;
-                        }
-                    }
-                const int o = py * HP + px;
-                ic[o] = m > 0.0f ? (uint8_t)best : NO_GRAD;
-                if (train)
-                    hc[o] = m * (mc ? mc[o] : scale);
-                else
-                    hc[o] = m;
-            }
+        for (; o < hp2; o++) {
+            float y[15 * 15];
+            for (int q = 0; q < PP; q++)
+                y[q] = zc[(size_t)q * hp2 + o];
+            pool1(y, PP, b2[c], hc + o, ic + o, mc ? mc + o : NULL, scale, train);
+        }
     }
+}
+
+/* Winograd path: the four outputs of tile t (= window t) are A^T M A of the 16 products
+ * M[j][xi][t] (kc, 16, 144); positions q = dy * 2 + dx as in the pool. */
+NN_HOT static void wino_epilogue(const nn_net *net, int n, int train, const int *kept, int kc,
+                                 const float *M) {
+    const int T = net->pg.hp2;
+    const size_t plane = (size_t)T;
+    const float *b2 = net->params[P_C2B].value.data;
+    float *h = net->h + (size_t)n * net->flat;
+    uint8_t *idx = net->idx + (size_t)n * net->flat;
+    for (int j = 0; j < kc; j++) {
+        const int c = kept[j];
+        const float *mj = M + (size_t)j * 16 * T, *mc;
+        const float scale = dropout1_scale(net, n, c, train, &mc);
+        float *hc = h + (size_t)c * T;
+        uint8_t *ic = idx + (size_t)c * T;
+        for (int o = 0; o < T; o += 8) { /* T = 144 = 18 * 8 */
+            v8f m[16], r0[4], r1[4], y[4];
+            for (int xi = 0; xi < 16; xi++)
+                ld8(&m[xi], mj + xi * plane + o);
+            for (int k = 0; k < 4; k++) {
+                r0[k] = (m[k] + m[4 + k]) + m[8 + k];
+                r1[k] = (m[4 + k] - m[8 + k]) - m[12 + k];
+            }
+            y[0] = (r0[0] + r0[1]) + r0[2];
+            y[1] = (r0[1] - r0[2]) - r0[3];
+            y[2] = (r1[0] + r1[1]) + r1[2];
+            y[3] = (r1[1] - r1[2]) - r1[3];
+            pool8(y, 4, b2[c], hc + o, ic + o, mc ? mc + o : NULL, scale, train);
+        }
+    }
+}
+
+/* The transformed weights of the kept channels: net->U itself when all are kept. Returns
+ * the matrix of xi = 0; xi's is `*plane` floats further. */
+static const float *kept_wino_weights(const nn_net *net, const int *kept, int kc, float *uk,
+                                      size_t *plane) {
+    const size_t c1 = (size_t)net->C1, full = (size_t)net->C2 * c1;
+    if (kc == net->C2) {
+        *plane = full;
+        return net->U;
+    }
+    for (int xi = 0; xi < 16; xi++)
+        for (int j = 0; j < kc; j++)
+            memcpy(uk + ((size_t)xi * kc + j) * c1, net->U + xi * full + (size_t)kept[j] * c1,
+                   c1 * sizeof(float));
+    *plane = (size_t)kc * c1;
+    return uk;
 }
 
 static void fwd_image(void *vctx, int unit, int thread) {
@@ -455,21 +602,37 @@ static void fwd_image(void *vctx, int unit, int thread) {
     nn_net *net = ctx->net;
     scratch *s = &net->scr[thread];
     const int n = unit;
-    const float *x = net->x + (size_t)n * IMG;
-    float *a1 = net->a1 + (size_t)n * net->C1 * H1 * H1;
-    nn_conv3x3_c1_forward(a1, x, net->params[P_C1W].value.data, net->params[P_C1B].value.data,
-                          net->C1, NN_NET_IN_H, NN_NET_IN_W, 1);
+    const float *x = net->x + (size_t)n * IMG_STRIDE;
+    float *a1 = net->a1 + (size_t)n * nn_pool_split_floats(&net->pg);
+    if (net->P == 2)
+        nn_conv1_forward_split2(a1, x, net->params[P_C1W].value.data, net->params[P_C1B].value.data,
+                                net->C1);
+    else
+        nn_conv1_forward_split(a1, x, net->params[P_C1W].value.data, net->params[P_C1B].value.data,
+                               &net->pg);
 
     int kc = kept_channels(net, n, ctx->train, s->kept);
     if (kc < net->C2)
         memset(net->h + (size_t)n * net->flat, 0, (size_t)net->flat * sizeof(float));
     if (kc == 0)
         return;
+    if (net->wino) {
+        const int C1 = net->C1, T = net->pg.hp2;
+        size_t up;
+        const float *U = kept_wino_weights(net, s->kept, kc, s->Uk, &up);
+        nn_wino_input(s->V, a1, &net->pg);
+        /* M_xi (kc, 144; rows 16 * 144 apart) = U_xi (kc, C1) * V_xi (C1, 144) */
+        for (int xi = 0; xi < 16; xi++)
+            nn_gemm(0, 0, kc, T, C1, 1.0f, U + xi * up, C1, s->V + (size_t)xi * C1 * T, T, 0.0f,
+                    s->M + (size_t)xi * T, 16 * T);
+        wino_epilogue(net, n, ctx->train, s->kept, kc, s->M);
+        return;
+    }
     const float *w = kept_weights(net, s->kept, kc, s->wk);
-    const conv_geom g = conv2_geom(net);
-    nn_im2col(s->col, a1, &g);
-    /* z2 (kc, 576) = Wk (kc, K2) * col (K2, 576) */
-    nn_gemm(0, 0, kc, H2 * H2, net->K2, 1.0f, w, net->K2, s->col, H2 * H2, 0.0f, s->z2, H2 * H2);
+    const int nc = net->pg.ncol;
+    nn_im2col_pool(s->col, a1, &net->pg);
+    /* z2 (kc, ncol) = Wk (kc, K2) * col (K2, ncol) */
+    nn_gemm(0, 0, kc, nc, net->K2, 1.0f, w, net->K2, s->col, nc, 0.0f, s->z2, nc);
     pool_epilogue(net, n, ctx->train, s->kept, kc, s->z2);
 }
 
@@ -517,6 +680,8 @@ static void forward_chunk(nn_net *net, int n, int train) {
         draw_mask(net->mask1, (size_t)n * m1, net->o.dropout1_prob, net->rng);
         draw_mask(net->mask2, (size_t)n * net->hid, net->o.dropout2_prob, net->rng);
     }
+    if (net->wino) /* U = G w G^T of the current weights */
+        nn_wino_weights(net->U, net->params[P_C2W].value.data, net->C2, net->C1);
     fwd_ctx fc = {net, train};
     nn_parallel_for(n, fwd_image, &fc);
     fc_ctx f1 = {net, n};
@@ -537,7 +702,9 @@ int nn_net_forward(nn_net *net, float *logp, const float *x, int n) {
             NN_EINVAL, "net forward: a training batch of %d images exceeds max_batch=%d", n, B);
     for (int i0 = 0; i0 < n; i0 += B) {
         const int m = n - i0 < B ? n - i0 : B;
-        memcpy(net->x, x + (size_t)i0 * IMG, (size_t)m * IMG * sizeof(float));
+        for (int i = 0; i < m; i++)
+            memcpy(net->x + (size_t)i * IMG_STRIDE, x + (size_t)(i0 + i) * IMG,
+                   IMG * sizeof(float));
         forward_chunk(net, m, net->training);
         if (logp)
             memcpy(logp + (size_t)i0 * NN_NET_CLASSES, net->logp,
@@ -574,71 +741,178 @@ static void fc1_bwd_block(void *vctx, int unit, int thread) {
 
 /* ---- phase D: conv backward per group of images ---- */
 
+/* Offsets inside a partial: conv1.weight, conv1.bias, conv2's weight gradient (dU for
+ * Winograd, dW for im2col), conv2.bias. */
+static size_t poff_c1b(const nn_net *net) {
+    return (size_t)net->C1 * 9;
+}
+static size_t poff_c2w(const nn_net *net) {
+    return (size_t)net->C1 * 10;
+}
+static size_t poff_c2b(const nn_net *net) {
+    return (size_t)net->C1 * 10 + net->w2len;
+}
+
+/* The pooled gradient of channel c, eight windows from o: through dropout1, and zero where
+ * relu passed nothing; *id gets the arg-max positions. */
+static inline void pooled_grad8(v8f *out, const nn_net *net, int n, int c, int o, int train,
+                                v8si *id) {
+    const float *mc;
+    const float scale = dropout1_scale(net, n, c, train, &mc);
+    const size_t at = (size_t)n * net->flat + (size_t)c * net->pg.hp2 + o;
+    v8f g, sc = (v8f){0} + scale;
+    ld8(&g, net->dh + at);
+    if (mc)
+        ld8(&sc, mc + o);
+    if (train)
+        g *= sc;
+    for (int l = 0; l < 8; l++)
+        (*id)[l] = net->idx[at + l];
+    *out = (v8f)((v8si)g & (*id != NO_GRAD));
+}
+
+static inline float pooled_grad1(const nn_net *net, int n, int c, int o, int train, int *id) {
+    const float *mc;
+    const float scale = dropout1_scale(net, n, c, train, &mc);
+    const size_t at = (size_t)n * net->flat + (size_t)c * net->pg.hp2 + o;
+    *id = net->idx[at];
+    if (*id == NO_GRAD)
+        return 0.0f;
+    return train ? net->dh[at] * (mc ? mc[o] : scale) : net->dh[at];
+}
+
+static inline float hsum(const v8f *v) {
+    const v8f a = *v;
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+/* im2col path: dz (kc, ncol) = the pooled gradient routed to each window's maximum (pool-major
+ * columns: one select per window position); adds the bias gradient to db2. */
+NN_HOT static void unpool(const nn_net *net, int n, int train, const int *kept, int kc, float *dz,
+                          float *db2) {
+    const int PP = net->P * net->P, hp2 = net->pg.hp2, ncol = net->pg.ncol;
+    for (int j = 0; j < kc; j++) {
+        const int c = kept[j];
+        float *dzc = dz + (size_t)j * ncol;
+        v8f acc = {0};
+        float tail = 0.0f;
+        int o = 0;
+        for (; o + 8 <= hp2; o += 8) {
+            v8si id = {0};
+            v8f g;
+            pooled_grad8(&g, net, n, c, o, train, &id);
+            acc += g;
+            for (int q = 0; q < PP; q++) {
+                const v8f out = (v8f)((v8si)g & (id == q));
+                st8(dzc + (size_t)q * hp2 + o, &out);
+            }
+        }
+        for (; o < hp2; o++) {
+            int id;
+            const float g = pooled_grad1(net, n, c, o, train, &id);
+            tail += g;
+            for (int q = 0; q < PP; q++)
+                dzc[(size_t)q * hp2 + o] = id == q ? g : 0.0f;
+        }
+        db2[c] += hsum(&acc) + tail;
+    }
+}
+
+/* Winograd path: dM (kc, 16, 144) = A dY A^T per tile, where dY holds one value g at the
+ * window's maximum (dy, dx): dM[i][k] = g A^T[dy][i] A^T[dx][k], all factors 0 or +-1. */
+NN_HOT static void wino_unpool(const nn_net *net, int n, int train, const int *kept, int kc,
+                               float *dM, float *db2) {
+    const int T = net->pg.hp2;
+    const size_t plane = (size_t)T;
+    const v8f one = (v8f){0} + 1.0f;
+    for (int j = 0; j < kc; j++) {
+        const int c = kept[j];
+        float *dj = dM + (size_t)j * 16 * T;
+        v8f acc = {0};
+        for (int o = 0; o < T; o += 8) {
+            v8si id = {0};
+            v8f g;
+            pooled_grad8(&g, net, n, c, o, train, &id);
+            acc += g;
+            const v8f dy = __builtin_convertvector((id >> 1) & 1, v8f);
+            const v8f dx = __builtin_convertvector(id & 1, v8f);
+            /* A^T rows: (1, 1, 1, 0) for 0 and (0, 1, -1, -1) for 1 */
+            const v8f a[4] = {one - dy, one, one - dy - dy, -dy};
+            const v8f b[4] = {one - dx, one, one - dx - dx, -dx};
+            for (int i = 0; i < 4; i++) {
+                const v8f ga = g * a[i];
+                for (int k = 0; k < 4; k++) {
+                    const v8f v = ga * b[k];
+                    st8(dj + (i * 4 + k) * plane + o, &v);
+                }
+            }
+        }
+        db2[c] += hsum(&acc);
+    }
+}
+
 static void bwd_group(void *vctx, int unit, int thread) {
     const bwd_ctx *ctx = vctx;
     nn_net *net = ctx->net;
     scratch *s = &net->scr[thread];
-    const int C1 = net->C1, K2 = net->K2, P = net->P, HP = net->HP, hp2 = HP * HP;
-    const int per_channel = dropout1_per_channel(net);
-    const conv_geom g = conv2_geom(net);
-    float *part = net->partial + (size_t)unit * net->conv_len;
-    memset(part, 0, net->conv_len * sizeof(float));
-    const size_t off_c1b = net->params[P_C1B].value.data - net->w;
-    const size_t off_c2w = net->params[P_C2W].value.data - net->w;
-    const size_t off_c2b = net->params[P_C2B].value.data - net->w;
+    const int C1 = net->C1, C2 = net->C2, K2 = net->K2, nc = net->pg.ncol, T = net->pg.hp2;
+    float *part = net->partial + (size_t)unit * net->plen;
+    memset(part, 0, net->plen * sizeof(float));
+    float *pw2 = part + poff_c2w(net), *pb2 = part + poff_c2b(net);
     const int n_end = (unit + 1) * GROUP < ctx->n ? (unit + 1) * GROUP : ctx->n;
 
     for (int n = unit * GROUP; n < n_end; n++) {
         const int kc = kept_channels(net, n, ctx->train, s->kept);
         if (kc == 0)
             continue; /* nothing reaches fc1 from this image: all its conv gradients are 0 */
-        const float *dh = net->dh + (size_t)n * net->flat;
-        const uint8_t *idx = net->idx + (size_t)n * net->flat;
-        float *dz = s->z2; /* (kc, 576) */
-        memset(dz, 0, (size_t)kc * H2 * H2 * sizeof(float));
-        for (int j = 0; j < kc; j++) {
-            const int c = s->kept[j];
-            float *dzc = dz + (size_t)j * H2 * H2;
-            const float *mc = NULL;
-            float scale = 1.0f;
-            if (ctx->train) {
-                if (per_channel)
-                    scale = net->mask1[(size_t)n * net->C2 + c];
-                else
-                    mc = net->mask1 + (size_t)n * net->flat + (size_t)c * hp2;
+        const float *a1 = net->a1 + (size_t)n * nn_pool_split_floats(&net->pg);
+        if (net->wino) {
+            float *dM = s->M;
+            wino_unpool(net, n, ctx->train, s->kept, kc, dM, pb2);
+            nn_wino_input(s->V, a1, &net->pg);
+            /* dU_xi (kc, C1) = dM_xi (kc, 144) * V_xi^T (144, C1), into the partial's rows */
+            for (int xi = 0; xi < 16; xi++)
+                nn_gemm(0, 1, kc, C1, T, 1.0f, dM + (size_t)xi * T, 16 * T,
+                        s->V + (size_t)xi * C1 * T, T, 0.0f, s->dU + (size_t)xi * kc * C1, C1);
+            for (int xi = 0; xi < 16; xi++)
+                for (int j = 0; j < kc; j++) {
+                    float *dst = pw2 + ((size_t)xi * C2 + s->kept[j]) * C1;
+                    const float *src = s->dU + ((size_t)xi * kc + j) * C1;
+                    for (int k = 0; k < C1; k++)
+                        dst[k] += src[k];
+                }
+            /* dV_xi (C1, 144) = U_xi^T (C1, kc) * dM_xi (kc, 144), then back to a1 */
+            size_t up;
+            const float *U = kept_wino_weights(net, s->kept, kc, s->Uk, &up);
+            for (int xi = 0; xi < 16; xi++)
+                nn_gemm(1, 0, C1, T, kc, 1.0f, U + xi * up, C1, dM + (size_t)xi * T, 16 * T, 0.0f,
+                        s->dV + (size_t)xi * C1 * T, T);
+            nn_wino_input_backward(s->da1s, s->dV, &net->pg);
+        } else {
+            float *dz = s->z2; /* (kc, ncol) */
+            unpool(net, n, ctx->train, s->kept, kc, dz, pb2);
+            nn_im2col_pool(s->col, a1, &net->pg);
+            /* dWk (kc, K2) = dz (kc, ncol) * col^T (ncol, K2) */
+            nn_gemm(0, 1, kc, K2, nc, 1.0f, dz, nc, s->col, nc, 0.0f, s->dwk, K2);
+            for (int j = 0; j < kc; j++) {
+                float *dst = pw2 + (size_t)s->kept[j] * K2;
+                const float *src = s->dwk + (size_t)j * K2;
+                for (int k = 0; k < K2; k++)
+                    dst[k] += src[k];
             }
-            float db = 0.0f;
-            for (int o = 0; o < hp2; o++) {
-                const int id = idx[(size_t)c * hp2 + o];
-                if (id == NO_GRAD)
-                    continue;
-                const float gv = ctx->train ? dh[(size_t)c * hp2 + o] * (mc ? mc[o] : scale)
-                                            : dh[(size_t)c * hp2 + o];
-                const int py = o / HP, px = o % HP;
-                dzc[(py * P + id / P) * H2 + px * P + id % P] = gv;
-                db += gv;
-            }
-            part[off_c2b + c] += db;
+            /* dcol (K2, ncol) = Wk^T (K2, kc) * dz (kc, ncol), then back to a1's layout */
+            const float *w = kept_weights(net, s->kept, kc, s->wk);
+            nn_gemm(1, 0, K2, nc, kc, 1.0f, w, K2, dz, nc, 0.0f, s->dcol, nc);
+            nn_col2im_pool(s->da1s, s->dcol, &net->pg);
         }
-        const float *a1 = net->a1 + (size_t)n * C1 * H1 * H1;
-        nn_im2col(s->col, a1, &g);
-        /* dWk (kc, K2) = dz (kc, 576) * col^T (576, K2) */
-        nn_gemm(0, 1, kc, K2, H2 * H2, 1.0f, dz, H2 * H2, s->col, H2 * H2, 0.0f, s->dwk, K2);
-        for (int j = 0; j < kc; j++) {
-            float *dst = part + off_c2w + (size_t)s->kept[j] * K2;
-            const float *src = s->dwk + (size_t)j * K2;
-            for (int k = 0; k < K2; k++)
-                dst[k] += src[k];
+        const float *x = net->x + (size_t)n * IMG_STRIDE;
+        if (net->P == 2) {
+            nn_conv1_backward_split2(part, part + poff_c1b(net), s->da1s, a1, x, C1);
+        } else {
+            nn_split_relu_to_plain(s->da1, s->da1s, a1, &net->pg);
+            nn_conv3x3_c1_backward(part, part + poff_c1b(net), s->da1, x, C1, NN_NET_IN_H,
+                                   NN_NET_IN_W);
         }
-        /* dcol (K2, 576) = Wk^T (K2, kc) * dz (kc, 576), then back to (C1, 26, 26) */
-        const float *w = kept_weights(net, s->kept, kc, s->wk);
-        nn_gemm(1, 0, K2, H2 * H2, kc, 1.0f, w, K2, dz, H2 * H2, 0.0f, s->dcol, H2 * H2);
-        nn_col2im(s->da1, s->dcol, &g);
-        const size_t a1n = (size_t)C1 * H1 * H1;
-        for (size_t i = 0; i < a1n; i++)
-            s->da1[i] = a1[i] > 0.0f ? s->da1[i] : 0.0f;
-        nn_conv3x3_c1_backward(part, part + off_c1b, s->da1, net->x + (size_t)n * IMG, C1,
-                               NN_NET_IN_H, NN_NET_IN_W);
     }
 }
 
@@ -653,14 +927,27 @@ static void reduce_block(void *vctx, int unit, int thread) {
     const reduce_ctx *ctx = vctx;
     nn_net *net = ctx->net;
     const size_t i0 = (size_t)unit * REDUCE_BLOCK;
-    const size_t i1 = i0 + REDUCE_BLOCK < net->conv_len ? i0 + REDUCE_BLOCK : net->conv_len;
-    float *dst = net->g;
+    const size_t i1 = i0 + REDUCE_BLOCK < net->plen ? i0 + REDUCE_BLOCK : net->plen;
+    float *dst = net->gsum;
     memcpy(dst + i0, net->partial + i0, (i1 - i0) * sizeof(float));
     for (int gi = 1; gi < ctx->groups; gi++) {
-        const float *src = net->partial + (size_t)gi * net->conv_len;
+        const float *src = net->partial + (size_t)gi * net->plen;
         for (size_t i = i0; i < i1; i++)
             dst[i] += src[i];
     }
+}
+
+/* The summed partials into the gradient block (Winograd's dU becomes dW = G^T dU G). */
+static void finish_conv_grads(nn_net *net) {
+    const size_t c1w = (size_t)net->C1 * 9;
+    memcpy(net->params[P_C1W].grad, net->gsum, c1w * sizeof(float));
+    memcpy(net->params[P_C1B].grad, net->gsum + poff_c1b(net), (size_t)net->C1 * sizeof(float));
+    memcpy(net->params[P_C2B].grad, net->gsum + poff_c2b(net), (size_t)net->C2 * sizeof(float));
+    if (net->wino)
+        nn_wino_weights_backward(net->params[P_C2W].grad, net->gsum + poff_c2w(net), net->C2,
+                                 net->C1);
+    else
+        memcpy(net->params[P_C2W].grad, net->gsum + poff_c2w(net), net->w2len * sizeof(float));
 }
 
 /* The gradient of the loss with respect to the logits and the head's parameters, serial. */
@@ -724,7 +1011,8 @@ int nn_net_backward(nn_net *net, float *loss, const int32_t *labels, nn_reductio
     const int groups = (n + GROUP - 1) / GROUP;
     nn_parallel_for(groups, bwd_group, &bc);
     reduce_ctx rc = {net, groups};
-    nn_parallel_for((int)((net->conv_len + REDUCE_BLOCK - 1) / REDUCE_BLOCK), reduce_block, &rc);
+    nn_parallel_for((int)((net->plen + REDUCE_BLOCK - 1) / REDUCE_BLOCK), reduce_block, &rc);
+    finish_conv_grads(net);
     return NN_OK;
 }
 
@@ -756,7 +1044,9 @@ int nn_net_evaluate(nn_net *net, double *loss_sum, int64_t *correct, const float
     int64_t right = 0;
     for (int i0 = 0; i0 < n; i0 += B) {
         const int m = n - i0 < B ? n - i0 : B;
-        memcpy(net->x, x + (size_t)i0 * IMG, (size_t)m * IMG * sizeof(float));
+        for (int i = 0; i < m; i++)
+            memcpy(net->x + (size_t)i * IMG_STRIDE, x + (size_t)(i0 + i) * IMG,
+                   IMG * sizeof(float));
         forward_chunk(net, m, 0);
         for (int i = 0; i < m; i++) {
             const float *lp = net->logp + (size_t)i * NN_NET_CLASSES;

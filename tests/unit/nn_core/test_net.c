@@ -25,6 +25,7 @@
 #define FC1_STRIDE      97
 
 static gold_file D, S;
+static nn_conv_algo g_algo = NN_CONV_AUTO; /* conv2's algorithm in the default-net tests */
 
 static const char *const names[8] = {"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
                                      "fc1.weight",   "fc1.bias",   "fc2.weight",   "fc2.bias"};
@@ -98,6 +99,7 @@ static void run_case(const gold_file *g, const char *prefix, nn_net *net, const 
 static nn_net *default_net(nn_rng *rng, nn_dropout_kind kind) {
     nn_net_opts o = NN_NET_OPTS_INIT;
     o.dropout1_kind = kind;
+    o.conv2_algo = g_algo;
     nn_net *net = NULL;
     nn_rng_seed(rng, 1);
     CHECK_EQ_INT(nn_net_create(&net, &o, rng), NN_OK);
@@ -277,6 +279,7 @@ static float *run_with_threads(int threads, size_t *len) {
     nn_rng rng;
     nn_net_opts o = NN_NET_OPTS_INIT;
     o.max_batch = 19; /* an odd batch: a partial group of 4 */
+    o.conv2_algo = g_algo;
     nn_rng_seed(&rng, 7);
     nn_net *net;
     CHECK_EQ_INT(nn_net_create(&net, &o, &rng), NN_OK);
@@ -347,6 +350,13 @@ static void test_errors(void) {
     o = (nn_net_opts)NN_NET_OPTS_INIT;
     o.max_batch = 0;
     CHECK_EQ_INT(nn_net_create(&net, &o, NULL), NN_EINVAL);
+    o = (nn_net_opts)NN_NET_OPTS_INIT;
+    o.maxpool1_kernel_size = 3;
+    o.conv2_algo = NN_CONV_WINOGRAD; /* Winograd's tiles are the 2x2 pool windows */
+    CHECK_EQ_INT(nn_net_create(&net, &o, NULL), NN_EINVAL);
+    CHECK(strstr(nn_error_last(), "needs maxpool1_kernel_size=2") != NULL);
+    o.conv2_algo = (nn_conv_algo)9;
+    CHECK_EQ_INT(nn_net_create(&net, &o, NULL), NN_EINVAL);
 
     o = (nn_net_opts)NN_NET_OPTS_INIT;
     o.max_batch = 2;
@@ -403,12 +413,19 @@ int main(void) {
         return harness_summary();
     RUN(test_init_bit_identical_to_torch);
     RUN(test_input_normalisation);
-    RUN(test_eval_mode_matches_torch);
-    RUN(test_train_mode_masks_and_grads_match_torch);
-    RUN(test_train_step_equals_forward_backward);
-    RUN(test_evaluate_large_batch_in_chunks);
-    RUN(test_configured_small_net_full_grads);
-    RUN(test_bit_identical_across_thread_counts);
+    /* conv2 both ways: Winograd F(2x2, 3x3) (the default for a 2x2 pool) and im2col */
+    const nn_conv_algo algos[2] = {NN_CONV_WINOGRAD, NN_CONV_IM2COL};
+    for (int a = 0; a < 2; a++) {
+        g_algo = algos[a];
+        printf("conv2_algo = %s\n", a == 0 ? "winograd" : "im2col");
+        RUN(test_eval_mode_matches_torch);
+        RUN(test_train_mode_masks_and_grads_match_torch);
+        RUN(test_train_step_equals_forward_backward);
+        RUN(test_evaluate_large_batch_in_chunks);
+        RUN(test_bit_identical_across_thread_counts);
+    }
+    g_algo = NN_CONV_AUTO;
+    RUN(test_configured_small_net_full_grads); /* a 3x3 pool: im2col */
     RUN(test_errors);
     RUN(test_dropout_p1_and_p0);
     gold_free(&D);

@@ -1,0 +1,168 @@
+/*
+ * winograd.c - Winograd's F(2x2, 3x3) for the net's conv2 when the pool window is 2 (see
+ * kernels.h). With a 2x2 pool every Winograd output tile is one pool window, so the 144 tiles
+ * of a 24x24 output are the 144 pooled positions and the epilogue reads a tile's four outputs
+ * together.
+ *
+ * For a 4x4 input patch d, a 3x3 kernel g and a 2x2 output tile y (Lavin & Gray 2016):
+ *     U = G g G^T,  V = B^T d B,  M = sum over input channels of U (.) V,  y = A^T M A
+ * with
+ *     B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+ *     G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+ *     A^T = [1 1 1 0; 0 1 -1 -1]
+ * The sum over channels is 16 GEMMs, one per position xi = 4 i + k of the 4x4 transforms:
+ * M_xi (c_out, tiles) = U_xi (c_out, c_in) * V_xi (c_in, tiles). The backward pass uses the
+ * adjoints: dM = A dY A^T, dU_xi = dM_xi V_xi^T, dV_xi = U_xi^T dM_xi, dd = B dV B^T and
+ * dg = G^T dU G. Every sum runs in a fixed order, whatever the thread.
+ */
+#include <string.h>
+
+#include "kernels.h"
+
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8si __attribute__((vector_size(32)));
+
+static inline void ld(v8f *v, const float *p) {
+    memcpy(v, p, sizeof *v);
+}
+
+static inline void st(float *p, const v8f *v) {
+    memcpy(p, v, sizeof *v);
+}
+
+/* y (4x4) = G x G^T for a 3x3 x; both row-major */
+static void g_transform(float *y, const float *x) {
+    float t[4][3];
+    for (int b = 0; b < 3; b++) {
+        const float x0 = x[b], x1 = x[3 + b], x2 = x[6 + b];
+        t[0][b] = x0;
+        t[1][b] = 0.5f * ((x0 + x1) + x2);
+        t[2][b] = 0.5f * ((x0 - x1) + x2);
+        t[3][b] = x2;
+    }
+    for (int i = 0; i < 4; i++) {
+        const float t0 = t[i][0], t1 = t[i][1], t2 = t[i][2];
+        y[i * 4 + 0] = t0;
+        y[i * 4 + 1] = 0.5f * ((t0 + t1) + t2);
+        y[i * 4 + 2] = 0.5f * ((t0 - t1) + t2);
+        y[i * 4 + 3] = t2;
+    }
+}
+
+/* y (3x3) = G^T x G for a 4x4 x (the adjoint of g_transform) */
+static void g_transform_adjoint(float *y, const float *x) {
+    float s[3][4];
+    for (int k = 0; k < 4; k++) {
+        const float x0 = x[k], x1 = x[4 + k], x2 = x[8 + k], x3 = x[12 + k];
+        s[0][k] = x0 + 0.5f * (x1 + x2);
+        s[1][k] = 0.5f * (x1 - x2);
+        s[2][k] = 0.5f * (x1 + x2) + x3;
+    }
+    for (int a = 0; a < 3; a++) {
+        const float s0 = s[a][0], s1 = s[a][1], s2 = s[a][2], s3 = s[a][3];
+        y[a * 3 + 0] = s0 + 0.5f * (s1 + s2);
+        y[a * 3 + 1] = 0.5f * (s1 - s2);
+        y[a * 3 + 2] = 0.5f * (s1 + s2) + s3;
+    }
+}
+
+void nn_wino_weights(float *U, const float *w, int c_out, int c_in) {
+    const size_t plane = (size_t)c_out * c_in;
+    for (int o = 0; o < c_out; o++)
+        for (int c = 0; c < c_in; c++) {
+            float u[16];
+            g_transform(u, w + ((size_t)o * c_in + c) * 9);
+            for (int xi = 0; xi < 16; xi++)
+                U[xi * plane + (size_t)o * c_in + c] = u[xi];
+        }
+}
+
+void nn_wino_weights_backward(float *dw, const float *dU, int c_out, int c_in) {
+    const size_t plane = (size_t)c_out * c_in;
+    for (int o = 0; o < c_out; o++)
+        for (int c = 0; c < c_in; c++) {
+            float x[16];
+            for (int xi = 0; xi < 16; xi++)
+                x[xi] = dU[xi * plane + (size_t)o * c_in + c];
+            g_transform_adjoint(dw + ((size_t)o * c_in + c) * 9, x);
+        }
+}
+
+/* The patch rows of tile row ty start at a1 rows 2 ty .. 2 ty + 3; in the phase-split layout
+ * (P = 2) column 2 tx + b is phase b % 2, index tx + b / 2, so for fixed (row, b) the 12 tiles
+ * of a tile row read 12 consecutive floats. Two 8-lane passes, tx 0..7 and tx 4..11, cover
+ * them; the lanes both passes compute (tx 4..7) get the same values twice. */
+NN_HOT void nn_wino_input(float *V, const float *a1s, const pool_geom *g) {
+    const int WP = g->WP, hp2 = g->hp2, T = 12;
+    const size_t plane = (size_t)g->C1 * hp2; /* one xi */
+    for (int c = 0; c < g->C1; c++)
+        for (int ty = 0; ty < T; ty++)
+            for (int tx0 = 0; tx0 <= 4; tx0 += 4) {
+                v8f d[4][4];
+                for (int a = 0; a < 4; a++) {
+                    const float *row = a1s + (size_t)(c * 26 + 2 * ty + a) * 2 * WP;
+                    ld(&d[a][0], row + tx0);
+                    ld(&d[a][1], row + WP + tx0);
+                    ld(&d[a][2], row + tx0 + 1);
+                    ld(&d[a][3], row + WP + tx0 + 1);
+                }
+                v8f t[4][4];
+                for (int b = 0; b < 4; b++) {
+                    t[0][b] = d[0][b] - d[2][b];
+                    t[1][b] = d[1][b] + d[2][b];
+                    t[2][b] = d[2][b] - d[1][b];
+                    t[3][b] = d[1][b] - d[3][b];
+                }
+                float *dst = V + (size_t)c * hp2 + ty * T + tx0;
+                for (int i = 0; i < 4; i++) {
+                    v8f v0 = t[i][0] - t[i][2], v1 = t[i][1] + t[i][2], v2 = t[i][2] - t[i][1],
+                        v3 = t[i][1] - t[i][3];
+                    st(dst + (i * 4 + 0) * plane, &v0);
+                    st(dst + (i * 4 + 1) * plane, &v1);
+                    st(dst + (i * 4 + 2) * plane, &v2);
+                    st(dst + (i * 4 + 3) * plane, &v3);
+                }
+            }
+}
+
+/* da1s = B dV B^T added over the overlapping 4x4 patches. The second pass (tx 4..11) zeroes
+ * the lanes of tx 4..7 first, which the first pass added already. */
+NN_HOT void nn_wino_input_backward(float *da1s, const float *dV, const pool_geom *g) {
+    const int WP = g->WP, hp2 = g->hp2, T = 12;
+    const size_t plane = (size_t)g->C1 * hp2;
+    const v8si keep_hi = {0, 0, 0, 0, -1, -1, -1, -1};
+    memset(da1s, 0, nn_pool_split_floats(g) * sizeof(float));
+    for (int c = 0; c < g->C1; c++)
+        for (int ty = 0; ty < T; ty++)
+            for (int tx0 = 0; tx0 <= 4; tx0 += 4) {
+                const float *src = dV + (size_t)c * hp2 + ty * T + tx0;
+                v8f v[4][4];
+                for (int xi = 0; xi < 16; xi++)
+                    ld(&v[xi / 4][xi % 4], src + xi * plane);
+                if (tx0)
+                    for (int xi = 0; xi < 16; xi++)
+                        v[xi / 4][xi % 4] = (v8f)((v8si)v[xi / 4][xi % 4] & keep_hi);
+                v8f s[4][4]; /* s[a][k] = sum_i B^T[i][a] v[i][k] */
+                for (int k = 0; k < 4; k++) {
+                    s[0][k] = v[0][k];
+                    s[1][k] = (v[1][k] - v[2][k]) + v[3][k];
+                    s[2][k] = (v[1][k] + v[2][k]) - v[0][k];
+                    s[3][k] = -v[3][k];
+                }
+                for (int a = 0; a < 4; a++) {
+                    v8f dd[4]; /* dd[b] = sum_k s[a][k] B^T[k][b] */
+                    dd[0] = s[a][0];
+                    dd[1] = (s[a][1] - s[a][2]) + s[a][3];
+                    dd[2] = (s[a][1] + s[a][2]) - s[a][0];
+                    dd[3] = -s[a][3];
+                    float *row = da1s + (size_t)(c * 26 + 2 * ty + a) * 2 * WP;
+                    float *dst[4] = {row + tx0, row + WP + tx0, row + tx0 + 1, row + WP + tx0 + 1};
+                    for (int b = 0; b < 4; b++) {
+                        v8f cur;
+                        ld(&cur, dst[b]);
+                        cur += dd[b];
+                        st(dst[b], &cur);
+                    }
+                }
+            }
+}
