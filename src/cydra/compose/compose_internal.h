@@ -34,9 +34,11 @@ typedef struct ovr {
     const char *package;    /* "backup" of db@backup=pg, else NULL */
     const char *input_line; /* as typed */
     ovr_value_type value_type;
-    cy_node *value; /* OVR_VALUE_ELEMENT: the value, quoted strings as plain strings
-                       (Override.value()); null is a CY_NULL node. NULL when there is
-                       no value (OVR_VALUE_NONE) and for sweeps */
+    cy_node *value;   /* OVR_VALUE_ELEMENT: the value, quoted strings as plain strings
+                         (Override.value()); null is a CY_NULL node. NULL when there is
+                         no value (OVR_VALUE_NONE) and for sweeps */
+    const char *repr; /* Python's repr() of the Override, for deletions with a value (Hydra
+                         puts it into one message); NULL otherwise */
 } ovr;
 
 static inline bool ovr_is_sweep(const ovr *o) {
@@ -231,8 +233,7 @@ int cyc_defaults_create(defaults_result *out, cy_arena *a, cy_repo *repo, const 
 
 /* Composition from overrides already parsed (the unit tests build them by hand). */
 int cy__compose_parsed(cy_composed *out, cy_arena *arena, cy_loader *loader,
-                       const char *config_name, ovr *ov, size_t n, cy_run_mode mode,
-                       bool no_hydra);
+                       const char *config_name, ovr *ov, size_t n, cy_run_mode mode, bool no_hydra);
 
 /* ---------------------------------------------------------------------------------------------
  * Hydra's own configs

@@ -372,7 +372,7 @@ static int overrides_init(overrides *o, cy_arena *a, cy_repo *repo, ovr *list, s
                     return cy_error_set(
                         CY_ERROR, "ValueError",
                         "Config group override deletion value must be a string : %s",
-                        ov->input_line);
+                        ov->repr ? ov->repr : ov->input_line);
                 name = value->kind == CY_MISSING ? "???" : value->v.str.s;
             }
             deletion *d = find_deletion(o, key);

@@ -87,6 +87,24 @@ static cy_node *to_node(cy_arena *a, const cy_override_value *v) {
     }
 }
 
+/* repr(Override) as the dataclass prints it. */
+static const char *override_repr(cy_arena *a, const cy_override *ov) {
+    char *val = NULL;
+    if (cy_override_value_repr(&val, ov->value) < 0)
+        return NULL;
+    const char *r = cy_arena_printf(
+        a,
+        "Override(type=<OverrideType.%s: %d>, key_or_group=%s, value_type=<ValueType.%s: %d>, "
+        "_value=%s, package=%s, input_line=%s, config_loader=None)",
+        cy_override_type_name(ov->type), (int)ov->type + 1, cyc_py_repr_str(a, ov->key_or_group),
+        cy_override_value_type_name(ov->value_type),
+        (int)ov->value_type /* Hydra's ValueType numbers */, val,
+        ov->package ? cyc_py_repr_str(a, ov->package) : "None",
+        cyc_py_repr_str(a, ov->input_line ? ov->input_line : ""));
+    free(val);
+    return r;
+}
+
 int cyc_ovr_parse_all(ovr **out, cy_arena *a, const char *const *lines, size_t n) {
     ovr *v = cy_arena_alloc(a, (n ? n : 1) * sizeof *v);
     for (size_t i = 0; i < n; i++) {
@@ -142,6 +160,8 @@ int cyc_ovr_parse_all(ovr **out, cy_arena *a, const char *const *lines, size_t n
                                     lines[i]);
             }
         }
+        if (o->type == OVR_DEL && ov->value)
+            o->repr = override_repr(a, ov);
         cy_override_free(ov);
     }
     *out = v;
