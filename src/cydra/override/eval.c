@@ -1500,30 +1500,118 @@ static int visit_function(ev *e, const snode *n, cy_override_value **out) {
     return -1;
 }
 
-static int dict_put(ev *e, cy_override_value *d, size_t *cap, cy_override_value *k,
-                    cy_override_value *v) {
-    for (size_t i = 0; i < d->u.dict.count; i++) {
-        if (ov_py_key_eq(d->u.dict.keys[i], k)) {
-            d->u.dict.values[i] = v; /* Python keeps the first key, takes the last value */
-            return 0;
-        }
+/* Dicts are built with a hash index once they grow (Python dict semantics without the quadratic
+ * scan): equal keys must hash alike, so numbers hash by value (1, 1.0 and true together). */
+typedef struct keyindex {
+    size_t *slots; /* entry index + 1, 0 = empty */
+    size_t cap;
+} keyindex;
+
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDull;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t key_hash(const cy_override_value *k) {
+    switch (k->kind) {
+    case CY_OV_STRING:
+    case CY_OV_QUOTED: {
+        uint64_t h = 1469598103934665603ull;
+        for (size_t i = 0; i < k->u.str.len; i++)
+            h = (h ^ (unsigned char)k->u.str.text[i]) * 1099511628211ull;
+        return mix(h ^ 0x5151);
     }
-    if (d->u.dict.count == *cap) {
+    case CY_OV_INT:
+        return mix((uint64_t)k->u.integer);
+    case CY_OV_BOOL:
+        return mix((uint64_t)(k->u.boolean != 0));
+    case CY_OV_FLOAT: {
+        double d = k->u.flt.value;
+        if (isnan(d))
+            return mix((uint64_t)(uintptr_t)k); /* NaN keys never collide */
+        if (d == trunc(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+            return mix((uint64_t)(int64_t)d);
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof bits);
+        return mix(bits);
+    }
+    default:
+        return 0x9E3779B97F4A7C15ull;
+    }
+}
+
+static int index_insert(keyindex *ix, const cy_override_value *const *keys, size_t entry) {
+    size_t mask = ix->cap - 1, i = (size_t)key_hash(keys[entry]) & mask;
+    while (ix->slots[i])
+        i = (i + 1) & mask;
+    ix->slots[i] = entry + 1;
+    return 0;
+}
+
+static int index_rebuild(keyindex *ix, const cy_override_value *const *keys, size_t n) {
+    size_t cap = 64;
+    while (cap < 4 * n)
+        cap *= 2;
+    size_t *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    free(ix->slots);
+    ix->slots = slots;
+    ix->cap = cap;
+    for (size_t i = 0; i < n; i++)
+        index_insert(ix, keys, i);
+    return 0;
+}
+
+/* Index of an equal key, or SIZE_MAX. */
+static size_t index_find(const keyindex *ix, cy_override_value *const *keys,
+                         const cy_override_value *k) {
+    size_t mask = ix->cap - 1, i = (size_t)key_hash(k) & mask;
+    for (; ix->slots[i]; i = (i + 1) & mask)
+        if (ov_py_key_eq(keys[ix->slots[i] - 1], k))
+            return ix->slots[i] - 1;
+    return SIZE_MAX;
+}
+
+static int dict_put(ev *e, cy_override_value *d, size_t *cap, keyindex *ix, cy_override_value *k,
+                    cy_override_value *v) {
+    size_t n = d->u.dict.count, found = SIZE_MAX;
+    if (ix->slots) {
+        found = index_find(ix, d->u.dict.keys, k);
+    } else {
+        for (size_t i = 0; i < n && found == SIZE_MAX; i++)
+            if (ov_py_key_eq(d->u.dict.keys[i], k))
+                found = i;
+    }
+    if (found != SIZE_MAX) {
+        d->u.dict.values[found] = v; /* Python keeps the first key, takes the last value */
+        return 0;
+    }
+    if (n == *cap) {
         size_t nc = *cap ? *cap * 2 : 4;
         cy_override_value **nk = ov_alloc(e->a, nc * sizeof *nk);
         cy_override_value **nv = ov_alloc(e->a, nc * sizeof *nv);
         if (!nk || !nv)
             return out_of_memory(e);
-        if (d->u.dict.count) {
-            memcpy(nk, d->u.dict.keys, d->u.dict.count * sizeof *nk);
-            memcpy(nv, d->u.dict.values, d->u.dict.count * sizeof *nv);
+        if (n) {
+            memcpy(nk, d->u.dict.keys, n * sizeof *nk);
+            memcpy(nv, d->u.dict.values, n * sizeof *nv);
         }
         d->u.dict.keys = nk;
         d->u.dict.values = nv;
         *cap = nc;
     }
-    d->u.dict.keys[d->u.dict.count] = k;
-    d->u.dict.values[d->u.dict.count++] = v;
+    d->u.dict.keys[n] = k;
+    d->u.dict.values[n] = v;
+    d->u.dict.count = n + 1;
+    if (n + 1 >= 16 && (!ix->slots || 4 * (n + 1) > ix->cap)) {
+        if (index_rebuild(ix, (const cy_override_value *const *)d->u.dict.keys, n + 1) < 0)
+            return out_of_memory(e);
+    } else if (ix->slots) {
+        index_insert(ix, (const cy_override_value *const *)d->u.dict.keys, n);
+    }
     return 0;
 }
 
@@ -1566,12 +1654,16 @@ static int visit_element(ev *e, const snode *n, cy_override_value **out) {
         if (!(v = ov_new(e->a, CY_OV_DICT)))
             return out_of_memory(e);
         size_t cap = 0;
+        keyindex ix = {NULL, 0};
         for (size_t i = 0; i < n->count; i++) {
             cy_override_value *k, *val;
             if (create_primitive(e, n->key_first[i], n->key_last[i], &k) < 0 ||
-                visit_element(e, n->items[i], &val) < 0 || dict_put(e, v, &cap, k, val) < 0)
+                visit_element(e, n->items[i], &val) < 0 || dict_put(e, v, &cap, &ix, k, val) < 0) {
+                free(ix.slots);
                 return -1;
+            }
         }
+        free(ix.slots);
         *out = v;
         return 0;
     }

@@ -97,6 +97,7 @@ typedef struct lexer {
     size_t len, pos;
     int value_mode; /* 0: DEFAULT_MODE (the key), 1: VALUE_MODE (after the first '=') */
     int done;
+    size_t no_close_from; /* no '}' at or after this position (SIZE_MAX: unknown) */
 } lexer;
 
 void lexer_init(lexer *lx, const char *src, size_t len);

@@ -251,16 +251,20 @@ static size_t m_quoted(span sp) {
     return 0;
 }
 
-/* INTERPOLATION: '${' ~('}')+ '}'. */
-static size_t m_interpolation(span sp) {
+/* INTERPOLATION: '${' ~('}')+ '}'. A failed search means no '}' follows anywhere, which the
+ * lexer remembers (no_close_from) so that `${${${...` stays linear. */
+static size_t m_interpolation(lexer *lx, span sp) {
     if (at(sp, 0) != '$' || at(sp, 1) != '{')
         return 0;
-    size_t j = 2;
-    while (j < sp.n && sp.s[j] != '}')
-        j++;
-    if (j >= sp.n || j == 2)
+    if (lx->pos >= lx->no_close_from)
         return 0;
-    return j + 1;
+    const char *close = memchr(sp.s + 2, '}', sp.n - 2);
+    if (!close) {
+        lx->no_close_from = lx->pos;
+        return 0;
+    }
+    size_t j = (size_t)(close - sp.s);
+    return j == 2 ? 0 : j + 1;
 }
 
 void lexer_init(lexer *lx, const char *src, size_t len) {
@@ -269,6 +273,7 @@ void lexer_init(lexer *lx, const char *src, size_t len) {
     lx->pos = 0;
     lx->value_mode = 0;
     lx->done = 0;
+    lx->no_close_from = SIZE_MAX;
 }
 
 typedef struct cand {
@@ -323,7 +328,7 @@ int lexer_next(lexer *lx, token *out) {
         consider(&best, m_esc(sp), T_ESC);
         consider(&best, ws_run(sp, 0), T_WS);
         consider(&best, m_quoted(sp), T_QUOTED_VALUE);
-        consider(&best, m_interpolation(sp), T_INTERPOLATION);
+        consider(&best, m_interpolation(lx, sp), T_INTERPOLATION);
     }
     if (best.n == 0)
         return -1;
