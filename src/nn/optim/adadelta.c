@@ -37,24 +37,29 @@ static int validate(void *opts) {
     return NN_OK;
 }
 
-static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
-    const OPTS *o = g->opts;
-    const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad;
-    float *square_avg = slots, *acc_delta = slots + n;
-    s->step += 1;
-    const float rho = f32(o->rho), one_m_rho = f32(1 - o->rho), eps = f32(o->eps);
-    const float wd = f32(o->weight_decay), neg_lr = f32(-o->lr);
+NN_OPTIM_KERNEL static void adadelta_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                            float *restrict square_avg, float *restrict acc_delta,
+                                            float sign, int has_wd, float wd, float rho,
+                                            float one_m_rho, float eps, float neg_lr) {
     for (size_t i = 0; i < n; i++) {
-        float gi = o->maximize ? -grad[i] : grad[i];
-        if (o->weight_decay != 0)
-            gi = t_add(gi, wd, x[i]);
-        square_avg[i] = t_addcmul(square_avg[i] * rho, one_m_rho, gi, gi);
-        float std = sqrtf(square_avg[i] + eps);
-        float delta = sqrtf(acc_delta[i] + eps) / std * gi;
+        float gi = grad[i] * sign;
+        gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float sq = t_addcmul(square_avg[i] * rho, one_m_rho, gi, gi);
+        const float std = sqrtf(sq + eps);
+        const float delta = sqrtf(acc_delta[i] + eps) / std * gi;
+        square_avg[i] = sq;
         acc_delta[i] = t_addcmul(acc_delta[i] * rho, one_m_rho, delta, delta);
         x[i] = t_add(x[i], neg_lr, delta);
     }
+}
+
+static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
+    const OPTS *o = g->opts;
+    const size_t n = p->value.numel;
+    s->step += 1;
+    adadelta_kernel(n, p->value.data, p->grad, slots, slots + n, o->maximize ? -1.0f : 1.0f,
+                    o->weight_decay != 0, f32(o->weight_decay), f32(o->rho), f32(1 - o->rho),
+                    f32(o->eps), f32(-o->lr));
 }
 
 static const char *const slot_names[] = {"square_avg", "acc_delta"};

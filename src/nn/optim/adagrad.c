@@ -50,21 +50,24 @@ static void join(const nn_optim_group *g, nn_pstate *s, const nn_param *p, float
     s->init = 1;
 }
 
+NN_OPTIM_KERNEL static void adagrad_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                           float *restrict sum, float sign, int has_wd, float wd,
+                                           float eps, float neg_clr) {
+    for (size_t i = 0; i < n; i++) {
+        float gi = grad[i] * sign;
+        gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float sm = t_addcmul(sum[i], 1.0f, gi, gi);
+        sum[i] = sm;
+        x[i] = t_addcdiv(x[i], neg_clr, gi, sqrtf(sm) + eps);
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
-    const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad, *sum = slots;
     s->step = f32(s->step + 1);
     const double clr = o->lr / (1 + (s->step - 1) * o->lr_decay);
-    const float neg_clr = f32(-clr), wd = f32(o->weight_decay), eps = f32(o->eps);
-    for (size_t i = 0; i < n; i++) {
-        float gi = o->maximize ? -grad[i] : grad[i];
-        if (o->weight_decay != 0)
-            gi = t_add(gi, wd, x[i]);
-        sum[i] = t_addcmul(sum[i], 1.0f, gi, gi);
-        float std = sqrtf(sum[i]) + eps;
-        x[i] = t_addcdiv(x[i], neg_clr, gi, std);
-    }
+    adagrad_kernel(p->value.numel, p->value.data, p->grad, slots, o->maximize ? -1.0f : 1.0f,
+                   o->weight_decay != 0, f32(o->weight_decay), f32(o->eps), f32(-clr));
 }
 
 static const char *const slot_names[] = {"sum"};

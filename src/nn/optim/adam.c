@@ -48,34 +48,37 @@ static int validate(void *opts) {
     return NN_OK;
 }
 
+/* one parameter's elements; flags are loop-invariant selects so the loop vectorizes */
+NN_OPTIM_KERNEL static void adam_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                        float *restrict exp_avg, float *restrict exp_avg_sq,
+                                        float *restrict max_sq, float sign, int has_wd, float wd,
+                                        float b1, float one_m_b1, float b2, float one_m_b2,
+                                        int amsgrad, float bc2_sqrt, float eps,
+                                        float neg_step_size) {
+    for (size_t i = 0; i < n; i++) {
+        float gi = grad[i] * sign;
+        gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float m = t_add(exp_avg[i] * b1, one_m_b1, gi);
+        const float v = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
+        const float vmax = amsgrad ? t_max(max_sq[i], v) : max_sq[i];
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        max_sq[i] = vmax;
+        const float denom = sqrtf(amsgrad ? vmax : v) / bc2_sqrt + eps;
+        x[i] = t_addcdiv(x[i], neg_step_size, m, denom);
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad;
-    float *exp_avg = slots, *exp_avg_sq = slots + n, *max_sq = slots + 2 * n;
     s->step = f32(s->step + 1); /* step_t += 1, a float32 tensor */
     const double bc1 = 1 - pow(o->betas[0], s->step);
     const double bc2 = 1 - pow(o->betas[1], s->step);
-    const float neg_step_size = f32(-(o->lr / bc1));
-    const float bc2_sqrt = f32(sqrt(bc2));
-    const float b1 = f32(o->betas[0]), b2 = f32(o->betas[1]);
-    const float one_m_b1 = f32(1 - o->betas[0]), one_m_b2 = f32(1 - o->betas[1]);
-    const float wd = f32(o->weight_decay), eps = f32(o->eps);
-    for (size_t i = 0; i < n; i++) {
-        float gi = o->maximize ? -grad[i] : grad[i];
-        if (o->weight_decay != 0)
-            gi = t_add(gi, wd, x[i]);
-        exp_avg[i] = t_add(exp_avg[i] * b1, one_m_b1, gi);
-        exp_avg_sq[i] = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
-        float denom;
-        if (o->amsgrad) {
-            max_sq[i] = t_max(max_sq[i], exp_avg_sq[i]);
-            denom = sqrtf(max_sq[i]) / bc2_sqrt + eps;
-        } else {
-            denom = sqrtf(exp_avg_sq[i]) / bc2_sqrt + eps;
-        }
-        x[i] = t_addcdiv(x[i], neg_step_size, exp_avg[i], denom);
-    }
+    adam_kernel(n, p->value.data, p->grad, slots, slots + n, slots + 2 * n,
+                o->maximize ? -1.0f : 1.0f, o->weight_decay != 0, f32(o->weight_decay),
+                f32(o->betas[0]), f32(1 - o->betas[0]), f32(o->betas[1]), f32(1 - o->betas[1]),
+                o->amsgrad, f32(sqrt(bc2)), f32(o->eps), f32(-(o->lr / bc1)));
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};

@@ -39,23 +39,29 @@ static int validate(void *opts) {
     return NN_OK;
 }
 
+NN_OPTIM_KERNEL static void adamax_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                          float *restrict exp_avg, float *restrict exp_inf,
+                                          float sign, int has_wd, float wd, float b1,
+                                          float one_m_b1, float b2, float eps, float neg_clr) {
+    for (size_t i = 0; i < n; i++) {
+        float gi = grad[i] * sign;
+        gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float m = t_add(exp_avg[i] * b1, one_m_b1, gi);
+        const float u = t_max(exp_inf[i] * b2, fabsf(gi) + eps);
+        exp_avg[i] = m;
+        exp_inf[i] = u;
+        x[i] = t_addcdiv(x[i], neg_clr, m, u);
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad, *exp_avg = slots, *exp_inf = slots + n;
     s->step = f32(s->step + 1);
     const double clr = o->lr / (1 - pow(o->betas[0], s->step));
-    const float neg_clr = f32(-clr);
-    const float b1 = f32(o->betas[0]), b2 = f32(o->betas[1]), one_m_b1 = f32(1 - o->betas[0]);
-    const float wd = f32(o->weight_decay), eps = f32(o->eps);
-    for (size_t i = 0; i < n; i++) {
-        float gi = o->maximize ? -grad[i] : grad[i];
-        if (o->weight_decay != 0)
-            gi = t_add(gi, wd, x[i]);
-        exp_avg[i] = t_add(exp_avg[i] * b1, one_m_b1, gi);
-        exp_inf[i] = t_max(exp_inf[i] * b2, fabsf(gi) + eps);
-        x[i] = t_addcdiv(x[i], neg_clr, exp_avg[i], exp_inf[i]);
-    }
+    adamax_kernel(n, p->value.data, p->grad, slots, slots + n, o->maximize ? -1.0f : 1.0f,
+                  o->weight_decay != 0, f32(o->weight_decay), f32(o->betas[0]),
+                  f32(1 - o->betas[0]), f32(o->betas[1]), f32(o->eps), f32(-clr));
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_inf"};

@@ -43,34 +43,35 @@ static int validate(void *opts) {
     return NN_OK;
 }
 
+NN_OPTIM_KERNEL static void adamw_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                         float *restrict exp_avg, float *restrict exp_avg_sq,
+                                         float *restrict max_sq, float sign, float decay, float b1,
+                                         float one_m_b1, float b2, float one_m_b2, int amsgrad,
+                                         float bc2_sqrt, float eps, float neg_step_size) {
+    for (size_t i = 0; i < n; i++) {
+        const float gi = grad[i] * sign;
+        const float xi = x[i] * decay;
+        const float m = t_add(exp_avg[i] * b1, one_m_b1, gi);
+        const float v = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
+        const float vmax = amsgrad ? t_max(max_sq[i], v) : max_sq[i];
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        max_sq[i] = vmax;
+        const float denom = sqrtf(amsgrad ? vmax : v) / bc2_sqrt + eps;
+        x[i] = t_addcdiv(xi, neg_step_size, m, denom);
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad;
-    float *exp_avg = slots, *exp_avg_sq = slots + n, *max_sq = slots + 2 * n;
     s->step = f32(s->step + 1);
-    const float decay = f32(1 - o->lr * o->weight_decay);
     const double bc1 = 1 - pow(o->betas[0], s->step);
     const double bc2 = 1 - pow(o->betas[1], s->step);
-    const float neg_step_size = f32(-(o->lr / bc1));
-    const float bc2_sqrt = f32(sqrt(bc2));
-    const float b1 = f32(o->betas[0]), b2 = f32(o->betas[1]);
-    const float one_m_b1 = f32(1 - o->betas[0]), one_m_b2 = f32(1 - o->betas[1]);
-    const float eps = f32(o->eps);
-    for (size_t i = 0; i < n; i++) {
-        float gi = o->maximize ? -grad[i] : grad[i];
-        x[i] = x[i] * decay;
-        exp_avg[i] = t_add(exp_avg[i] * b1, one_m_b1, gi);
-        exp_avg_sq[i] = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
-        float denom;
-        if (o->amsgrad) {
-            max_sq[i] = t_max(max_sq[i], exp_avg_sq[i]);
-            denom = sqrtf(max_sq[i]) / bc2_sqrt + eps;
-        } else {
-            denom = sqrtf(exp_avg_sq[i]) / bc2_sqrt + eps;
-        }
-        x[i] = t_addcdiv(x[i], neg_step_size, exp_avg[i], denom);
-    }
+    adamw_kernel(n, p->value.data, p->grad, slots, slots + n, slots + 2 * n,
+                 o->maximize ? -1.0f : 1.0f, f32(1 - o->lr * o->weight_decay), f32(o->betas[0]),
+                 f32(1 - o->betas[0]), f32(o->betas[1]), f32(1 - o->betas[1]), o->amsgrad,
+                 f32(sqrt(bc2)), f32(o->eps), f32(-(o->lr / bc1)));
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};

@@ -41,26 +41,25 @@ static void lazy_init(const nn_optim_group *g, nn_pstate *s, const nn_param *p, 
     s->mu = 1.0f;
 }
 
+NN_OPTIM_KERNEL static void asgd_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                        float *restrict ax, float sign, int has_wd, float wd,
+                                        float decay, float neg_eta, int average, float mu) {
+    for (size_t i = 0; i < n; i++) {
+        float gi = grad[i] * sign;
+        gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float xi = t_add(x[i] * decay, neg_eta, gi);
+        x[i] = xi;
+        ax[i] = average ? ax[i] + (xi - ax[i]) * mu : xi;
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
-    const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad, *ax = slots;
     s->step = f32(s->step + 1);
     const double step = s->step;
-    const float wd = f32(o->weight_decay);
-    const float decay = f32(1 - o->lambd * (double)s->eta), neg_eta = f32(-(double)s->eta);
-    const float mu = s->mu;
-    for (size_t i = 0; i < n; i++) {
-        float gi = o->maximize ? -grad[i] : grad[i];
-        if (o->weight_decay != 0)
-            gi = t_add(gi, wd, x[i]);
-        x[i] = x[i] * decay;
-        x[i] = t_add(x[i], neg_eta, gi);
-        if ((double)mu != 1)
-            ax[i] = ax[i] + (x[i] - ax[i]) * mu;
-        else
-            ax[i] = x[i];
-    }
+    asgd_kernel(p->value.numel, p->value.data, p->grad, slots, o->maximize ? -1.0f : 1.0f,
+                o->weight_decay != 0, f32(o->weight_decay), f32(1 - o->lambd * (double)s->eta),
+                f32(-(double)s->eta), (double)s->mu != 1, s->mu);
     s->eta = f32(o->lr / pow(1 + o->lambd * o->lr * step, o->alpha));
     /* Python's max(1, step - t0) keeps the int 1 unless step - t0 is larger */
     const double d = step - o->t0;

@@ -47,10 +47,26 @@ static void lazy_init(const nn_optim_group *g, nn_pstate *s, const nn_param *p, 
     s->mu_product = 1.0f;
 }
 
+NN_OPTIM_KERNEL static void nadam_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                         float *restrict exp_avg, float *restrict exp_avg_sq,
+                                         int has_wd, float wd, float b1, float one_m_b1, float b2,
+                                         float one_m_b2, float bc2, float eps, float c_grad,
+                                         float c_avg) {
+    for (size_t i = 0; i < n; i++) {
+        float gi = grad[i];
+        gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float m = t_add(exp_avg[i] * b1, one_m_b1, gi);
+        const float v = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        const float denom = sqrtf(v / bc2) + eps;
+        x[i] = t_addcdiv(t_addcdiv(x[i], c_grad, gi, denom), c_avg, m, denom);
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad, *exp_avg = slots, *exp_avg_sq = slots + n;
     s->step = f32(s->step + 1);
     const double step = s->step, beta1 = o->betas[0];
     const double bc2 = 1 - pow(o->betas[1], step);
@@ -58,21 +74,11 @@ static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *sl
     const double mu_next = beta1 * (1. - 0.5 * pow(0.96, (step + 1) * o->momentum_decay));
     s->mu_product = s->mu_product * f32(mu);
     const float mu_product_next = (s->mu_product * f32(mu)) * f32(mu_next);
-    const float c_grad = f32(-o->lr * (1. - mu) / (1. - (double)s->mu_product));
-    const float c_avg = f32(-o->lr * mu_next / (1. - (double)mu_product_next));
-    const float b1 = f32(beta1), b2 = f32(o->betas[1]);
-    const float one_m_b1 = f32(1 - beta1), one_m_b2 = f32(1 - o->betas[1]);
-    const float wd = f32(o->weight_decay), eps = f32(o->eps), bc2f = f32(bc2);
-    for (size_t i = 0; i < n; i++) {
-        float gi = grad[i];
-        if (o->weight_decay != 0)
-            gi = t_add(gi, wd, x[i]);
-        exp_avg[i] = t_add(exp_avg[i] * b1, one_m_b1, gi);
-        exp_avg_sq[i] = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
-        float denom = sqrtf(exp_avg_sq[i] / bc2f) + eps;
-        x[i] = t_addcdiv(x[i], c_grad, gi, denom);
-        x[i] = t_addcdiv(x[i], c_avg, exp_avg[i], denom);
-    }
+    nadam_kernel(n, p->value.data, p->grad, slots, slots + n, o->weight_decay != 0,
+                 f32(o->weight_decay), f32(beta1), f32(1 - beta1), f32(o->betas[1]),
+                 f32(1 - o->betas[1]), f32(bc2), f32(o->eps),
+                 f32(-o->lr * (1. - mu) / (1. - (double)s->mu_product)),
+                 f32(-o->lr * mu_next / (1. - (double)mu_product_next)));
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq"};

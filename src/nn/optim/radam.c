@@ -38,10 +38,28 @@ static int validate(void *opts) {
     return NN_OK;
 }
 
+NN_OPTIM_KERNEL static void radam_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                         float *restrict exp_avg, float *restrict exp_avg_sq,
+                                         int has_wd, float wd, float b1, float one_m_b1, float b2,
+                                         float one_m_b2, float bc1, int rectify, float lr,
+                                         float bc2_sqrt, float eps, float rect) {
+    for (size_t i = 0; i < n; i++) {
+        float gi = grad[i];
+        gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float m = t_add(exp_avg[i] * b1, one_m_b1, gi);
+        const float v = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        const float corrected = m / bc1;
+        const float adaptive_lr = (1.0f / (sqrtf(v) + eps)) * bc2_sqrt;
+        const float upd = rectify ? corrected * lr * adaptive_lr * rect : corrected * lr;
+        x[i] = t_add(x[i], -1.0f, upd);
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad, *exp_avg = slots, *exp_avg_sq = slots + n;
     s->step = f32(s->step + 1);
     const double step = s->step, beta2 = o->betas[1];
     const double bc1 = 1 - pow(o->betas[0], step);
@@ -52,24 +70,10 @@ static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *sl
     double rect = 0;
     if (rectify)
         rect = sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t));
-    const float b1 = f32(o->betas[0]), b2 = f32(beta2);
-    const float one_m_b1 = f32(1 - o->betas[0]), one_m_b2 = f32(1 - beta2);
-    const float wd = f32(o->weight_decay), eps = f32(o->eps), bc1f = f32(bc1);
-    const float lr = f32(o->lr), rectf = f32(rect), bc2_sqrt = f32(sqrt(bc2));
-    for (size_t i = 0; i < n; i++) {
-        float gi = grad[i];
-        if (o->weight_decay != 0)
-            gi = t_add(gi, wd, x[i]);
-        exp_avg[i] = t_add(exp_avg[i] * b1, one_m_b1, gi);
-        exp_avg_sq[i] = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
-        float corrected = exp_avg[i] / bc1f;
-        if (rectify) {
-            float adaptive_lr = (1.0f / (sqrtf(exp_avg_sq[i]) + eps)) * bc2_sqrt;
-            x[i] = t_add(x[i], -1.0f, corrected * lr * adaptive_lr * rectf);
-        } else {
-            x[i] = t_add(x[i], -1.0f, corrected * lr);
-        }
-    }
+    radam_kernel(n, p->value.data, p->grad, slots, slots + n, o->weight_decay != 0,
+                 f32(o->weight_decay), f32(o->betas[0]), f32(1 - o->betas[0]), f32(beta2),
+                 f32(1 - beta2), f32(bc1), rectify, f32(o->lr), f32(sqrt(bc2)), f32(o->eps),
+                 f32(rect));
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq"};

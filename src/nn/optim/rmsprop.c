@@ -44,34 +44,33 @@ static int validate(void *opts) {
     return NN_OK;
 }
 
+NN_OPTIM_KERNEL static void rmsprop_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                           float *restrict square_avg, float *restrict buf,
+                                           float *restrict grad_avg, float sign, int has_wd,
+                                           float wd, float alpha, float one_m_alpha, int centered,
+                                           float eps, int use_momentum, float mom, float neg_lr) {
+    for (size_t i = 0; i < n; i++) {
+        float gi = grad[i] * sign;
+        gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float sq = t_addcmul(square_avg[i] * alpha, one_m_alpha, gi, gi);
+        square_avg[i] = sq;
+        const float ga = centered ? t_add(grad_avg[i] * alpha, one_m_alpha, gi) : grad_avg[i];
+        grad_avg[i] = ga;
+        const float avg = (centered ? sqrtf(t_addcmul(sq, -1.0f, ga, ga)) : sqrtf(sq)) + eps;
+        const float b = use_momentum ? t_addcdiv(buf[i] * mom, 1.0f, gi, avg) : buf[i];
+        buf[i] = b;
+        x[i] = use_momentum ? t_add(x[i], neg_lr, b) : t_addcdiv(x[i], neg_lr, gi, avg);
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad;
-    float *square_avg = slots, *buf = slots + n, *grad_avg = slots + 2 * n;
     s->step += 1;
-    const float alpha = f32(o->alpha), one_m_alpha = f32(1 - o->alpha), eps = f32(o->eps);
-    const float wd = f32(o->weight_decay), mom = f32(o->momentum), neg_lr = f32(-o->lr);
-    for (size_t i = 0; i < n; i++) {
-        float gi = o->maximize ? -grad[i] : grad[i];
-        if (o->weight_decay != 0)
-            gi = t_add(gi, wd, x[i]);
-        square_avg[i] = t_addcmul(square_avg[i] * alpha, one_m_alpha, gi, gi);
-        float avg;
-        if (o->centered) {
-            grad_avg[i] = t_add(grad_avg[i] * alpha, one_m_alpha, gi);
-            avg = sqrtf(t_addcmul(square_avg[i], -1.0f, grad_avg[i], grad_avg[i]));
-        } else {
-            avg = sqrtf(square_avg[i]);
-        }
-        avg = avg + eps;
-        if (o->momentum > 0) {
-            buf[i] = t_addcdiv(buf[i] * mom, 1.0f, gi, avg);
-            x[i] = t_add(x[i], neg_lr, buf[i]);
-        } else {
-            x[i] = t_addcdiv(x[i], neg_lr, gi, avg);
-        }
-    }
+    rmsprop_kernel(n, p->value.data, p->grad, slots, slots + n, slots + 2 * n,
+                   o->maximize ? -1.0f : 1.0f, o->weight_decay != 0, f32(o->weight_decay),
+                   f32(o->alpha), f32(1 - o->alpha), o->centered, f32(o->eps), o->momentum > 0,
+                   f32(o->momentum), f32(-o->lr));
 }
 
 static const char *const slot_names[] = {"square_avg", "momentum_buffer", "grad_avg"};

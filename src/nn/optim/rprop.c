@@ -42,27 +42,30 @@ static void lazy_init(const nn_optim_group *g, nn_pstate *s, const nn_param *p, 
     s->step = 0;
 }
 
-static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
-    const OPTS *o = g->opts;
-    const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad, *prev = slots, *step_size = slots + n;
-    s->step += 1;
-    const float etaminus = f32(o->etas[0]), etaplus = f32(o->etas[1]);
-    const float lo = f32(o->step_sizes[0]), hi = f32(o->step_sizes[1]);
+NN_OPTIM_KERNEL static void rprop_kernel(size_t n, float *restrict x, const float *restrict grad,
+                                         float *restrict prev, float *restrict step_size,
+                                         float sign, float etaminus, float etaplus, float lo,
+                                         float hi) {
     for (size_t i = 0; i < n; i++) {
-        float gi = o->maximize ? -grad[i] : grad[i];
-        float sign = t_sign(gi * prev[i]);
-        sign = sign > 0 ? etaplus : sign < 0 ? etaminus : 1.0f;
+        float gi = grad[i] * sign;
+        const float sg = t_sign(gi * prev[i]);
+        const float eta = sg > 0 ? etaplus : sg < 0 ? etaminus : 1.0f;
         /* step_size.mul_(sign).clamp_(min, max), NaN propagating */
-        float ss = step_size[i] * sign;
-        if (!isnan(ss))
-            ss = ss < lo ? lo : ss > hi ? hi : ss;
+        float ss = step_size[i] * eta;
+        ss = ss != ss ? ss : ss < lo ? lo : ss > hi ? hi : ss;
         step_size[i] = ss;
-        if (sign == etaminus)
-            gi = 0;
+        gi = eta == etaminus ? 0.0f : gi;
         x[i] = t_addcmul(x[i], -1.0f, t_sign(gi), ss);
         prev[i] = gi;
     }
+}
+
+static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
+    const OPTS *o = g->opts;
+    const size_t n = p->value.numel;
+    s->step += 1;
+    rprop_kernel(n, p->value.data, p->grad, slots, slots + n, o->maximize ? -1.0f : 1.0f,
+                 f32(o->etas[0]), f32(o->etas[1]), f32(o->step_sizes[0]), f32(o->step_sizes[1]));
 }
 
 static const char *const slot_names[] = {"prev", "step_size"};

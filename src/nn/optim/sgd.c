@@ -42,28 +42,42 @@ static int validate(void *opts) {
     return NN_OK;
 }
 
-static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
-    const OPTS *o = g->opts;
-    const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad, *buf = slots;
-    const float wd = f32(o->weight_decay), mom = f32(o->momentum);
-    const float one_m_damp = f32(1 - o->dampening), neg_lr = f32(-o->lr);
-    const int use_momentum = o->momentum != 0, first = use_momentum && !s->has_buf;
+/* x += -lr * d for d = grad (negated when maximizing, plus weight_decay * x) */
+NN_OPTIM_KERNEL static void plain(size_t n, float *restrict x, const float *restrict grad,
+                                  float sign, float wd, int has_wd, float neg_lr) {
     for (size_t i = 0; i < n; i++) {
-        float d = o->maximize ? -grad[i] : grad[i];
-        if (o->weight_decay != 0)
-            d = t_add(d, wd, x[i]);
-        if (use_momentum) {
-            if (first)
-                buf[i] = d;
-            else
-                buf[i] = t_add(buf[i] * mom, one_m_damp, d);
-            d = o->nesterov ? t_add(d, mom, buf[i]) : buf[i];
-        }
+        float d = grad[i] * sign;
+        d = has_wd ? t_add(d, wd, x[i]) : d;
         x[i] = t_add(x[i], neg_lr, d);
     }
-    if (use_momentum)
+}
+
+NN_OPTIM_KERNEL static void with_momentum(size_t n, float *restrict x, const float *restrict grad,
+                                          float *restrict buf, float sign, float wd, int has_wd,
+                                          float mom, float one_m_damp, int first, int nesterov,
+                                          float neg_lr) {
+    for (size_t i = 0; i < n; i++) {
+        float d = grad[i] * sign;
+        d = has_wd ? t_add(d, wd, x[i]) : d;
+        float b = first ? d : t_add(buf[i] * mom, one_m_damp, d);
+        buf[i] = b;
+        d = nesterov ? t_add(d, mom, b) : b;
+        x[i] = t_add(x[i], neg_lr, d);
+    }
+}
+
+static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
+    const OPTS *o = g->opts;
+    const float sign = o->maximize ? -1.0f : 1.0f; /* -grad, exactly */
+    const float wd = f32(o->weight_decay), neg_lr = f32(-o->lr);
+    const int has_wd = o->weight_decay != 0;
+    if (o->momentum != 0) {
+        with_momentum(p->value.numel, p->value.data, p->grad, slots, sign, wd, has_wd,
+                      f32(o->momentum), f32(1 - o->dampening), !s->has_buf, o->nesterov, neg_lr);
         s->has_buf = 1;
+    } else {
+        plain(p->value.numel, p->value.data, p->grad, sign, wd, has_wd, neg_lr);
+    }
 }
 
 static const char *const slot_names[] = {"momentum_buffer"};

@@ -35,29 +35,34 @@ static int validate(void *opts) {
     return NN_OK;
 }
 
+NN_OPTIM_KERNEL static void sparse_adam_kernel(size_t n, float *restrict x,
+                                               const float *restrict grad, float *restrict exp_avg,
+                                               float *restrict exp_avg_sq, float sign,
+                                               float one_m_b1, float one_m_b2, float eps,
+                                               float neg_step) {
+    for (size_t i = 0; i < n; i++) {
+        const int present = grad[i] != 0; /* in grad.to_sparse() */
+        const float gi = grad[i] * sign;
+        const float old_avg = exp_avg[i], old_sq = exp_avg_sq[i];
+        const float avg_update = (gi - old_avg) * one_m_b1;
+        const float sq_update = (gi * gi - old_sq) * one_m_b2;
+        const float numer = avg_update + old_avg;
+        const float denom = sqrtf(sq_update + old_sq) + eps;
+        exp_avg[i] = present ? old_avg + avg_update : old_avg;
+        exp_avg_sq[i] = present ? old_sq + sq_update : old_sq;
+        x[i] = present ? x[i] + neg_step * (numer / denom) : x[i];
+    }
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
-    float *x = p->value.data, *grad = p->grad, *exp_avg = slots, *exp_avg_sq = slots + n;
     s->step += 1;
     const double bc1 = 1 - pow(o->betas[0], s->step);
     const double bc2 = 1 - pow(o->betas[1], s->step);
     const double step_size = o->lr * sqrt(bc2) / bc1;
-    const float one_m_b1 = f32(1 - o->betas[0]), one_m_b2 = f32(1 - o->betas[1]);
-    const float eps = f32(o->eps), neg_step = f32(-step_size);
-    for (size_t i = 0; i < n; i++) {
-        if (grad[i] == 0) /* not in grad.to_sparse() */
-            continue;
-        float gi = o->maximize ? -grad[i] : grad[i];
-        float old_avg = exp_avg[i], old_sq = exp_avg_sq[i];
-        float avg_update = (gi - old_avg) * one_m_b1;
-        exp_avg[i] = exp_avg[i] + avg_update;
-        float sq_update = (gi * gi - old_sq) * one_m_b2;
-        exp_avg_sq[i] = exp_avg_sq[i] + sq_update;
-        float numer = avg_update + old_avg;
-        float denom = sqrtf(sq_update + old_sq) + eps;
-        x[i] = x[i] + neg_step * (numer / denom);
-    }
+    sparse_adam_kernel(n, p->value.data, p->grad, slots, slots + n, o->maximize ? -1.0f : 1.0f,
+                       f32(1 - o->betas[0]), f32(1 - o->betas[1]), f32(o->eps), f32(-step_size));
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq"};
