@@ -33,19 +33,19 @@ extern "C" {
 
 typedef enum cy_err {
     CY_OK = 0,
-    CY_ERROR = -1,         /* anything not listed below */
-    CY_ENOMEM = -2,        /* out of memory */
-    CY_EKEY = -3,          /* key not found / not in struct (ConfigKeyError, ConfigAttributeError) */
-    CY_EVALIDATION = -4,   /* value cannot be converted or assigned (ValidationError) */
-    CY_ETYPE = -5,         /* operation not supported by the node's type (ConfigTypeError) */
-    CY_EMISSING = -6,      /* reading a ??? value (MissingMandatoryValue) */
-    CY_EREADONLY = -7,     /* writing a read-only node (ReadonlyConfigError) */
-    CY_EINTERP = -8,       /* interpolation cannot be resolved (Interpolation*Error) */
-    CY_EPARSE = -9,        /* syntax error: YAML, override grammar, interpolation grammar */
-    CY_EIO = -10,          /* a file cannot be read or written */
-    CY_ELIMIT = -11,       /* an input exceeds a safety limit (depth, size, aliases, recursion) */
-    CY_ECOMPOSE = -12,     /* config composition failed (ConfigCompositionException) */
-    CY_EUSAGE = -13,       /* bad command-line usage (exit status 2) */
+    CY_ERROR = -1,       /* anything not listed below */
+    CY_ENOMEM = -2,      /* out of memory */
+    CY_EKEY = -3,        /* key not found / not in struct (ConfigKeyError, ConfigAttributeError) */
+    CY_EVALIDATION = -4, /* value cannot be converted or assigned (ValidationError) */
+    CY_ETYPE = -5,       /* operation not supported by the node's type (ConfigTypeError) */
+    CY_EMISSING = -6,    /* reading a ??? value (MissingMandatoryValue) */
+    CY_EREADONLY = -7,   /* writing a read-only node (ReadonlyConfigError) */
+    CY_EINTERP = -8,     /* interpolation cannot be resolved (Interpolation*Error) */
+    CY_EPARSE = -9,      /* syntax error: YAML, override grammar, interpolation grammar */
+    CY_EIO = -10,        /* a file cannot be read or written */
+    CY_ELIMIT = -11,     /* an input exceeds a safety limit (depth, size, aliases, recursion) */
+    CY_ECOMPOSE = -12,   /* config composition failed (ConfigCompositionException) */
+    CY_EUSAGE = -13,     /* bad command-line usage (exit status 2) */
     CY_EINSTANTIATE = -14, /* _target_ instantiation failed (InstantiationException) */
     CY_ENOTFOUND = -15,    /* a named thing (config, group option, resolver...) does not exist */
     CY_EINDEX = -16,       /* list index out of range (ConfigIndexError) */

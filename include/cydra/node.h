@@ -103,9 +103,9 @@ typedef enum cy_type_tag {
 
 /* An enum type: members in declaration order with their integer values. */
 typedef struct cy_enum_def {
-    const char *name;            /* "Color" */
-    const char *const *members;  /* {"RED", "GREEN"} */
-    const int64_t *values;       /* {1, 2} */
+    const char *name;           /* "Color" */
+    const char *const *members; /* {"RED", "GREEN"} */
+    const int64_t *values;      /* {1, 2} */
     size_t count;
 } cy_enum_def;
 
@@ -155,14 +155,14 @@ struct cy_node {
      * and cy_node_set_type. */
     cy_kind container;
     cy_key_kind key_kind;
-    int8_t flags[2];              /* per cy_flag: CY_FLAG_UNSET / FALSE / TRUE */
-    const cy_type *type;          /* declared type; never NULL (&cy_type_any when untyped) */
+    int8_t flags[2];                /* per cy_flag: CY_FLAG_UNSET / FALSE / TRUE */
+    const cy_type *type;            /* declared type; never NULL (&cy_type_any when untyped) */
     const struct cy_schema *object; /* dicts: the structured config type it holds, or NULL */
     cy_node *parent;
-    const char *key;              /* key in the parent dict; NULL for the root and list items */
+    const char *key; /* key in the parent dict; NULL for the root and list items */
     cy_arena *arena;
-    const char *help;             /* help text from the schema field, or NULL */
-    const char *source;           /* "file:line:col" the node was loaded from, or NULL */
+    const char *help;   /* help text from the schema field, or NULL */
+    const char *source; /* "file:line:col" the node was loaded from, or NULL */
     union {
         bool b;
         int64_t i;
@@ -175,7 +175,7 @@ struct cy_node {
         struct {
             cy_node **items; /* CY_DICT (children in key order) and CY_LIST */
             size_t len, cap;
-            void *index;     /* CY_DICT: private key index of large dicts */
+            void *index; /* CY_DICT: private key index of large dicts */
         } c;
     } v;
 };
@@ -268,7 +268,8 @@ int cy_node_delete(cy_node *container, const char *key);
  * may be partly merged (as OmegaConf); merge into a copy when that matters. */
 int cy_merge(cy_node *dest, const cy_node *src);
 
-/* OmegaConf.merge(a, b, ...): a new tree in `arena` (deep copy of the first, the rest merged in). */
+/* OmegaConf.merge(a, b, ...): a new tree in `arena` (a deep copy of the first, the others merged
+ * into it). */
 int cy_merge_new(cy_node **out, cy_arena *arena, const cy_node *const *configs, size_t n);
 
 /* Flags for cy_update. */
