@@ -294,61 +294,80 @@ NN_HOT void nn_conv1_forward_split2(float *a1s, const float *x, const float *wei
     split_input2(xs, x);
     const v8f zero = {0};
     for (int c = 0; c < C1; c++) {
-        v8f k[9];
-        for (int t = 0; t < 9; t++)
-            k[t] = zero + weight[(size_t)c * 9 + t];
-        const v8f b = zero + bias[c];
+        const float *w = weight + (size_t)c * 9;
+        const v8f k0 = zero + w[0], k1 = zero + w[1], k2 = zero + w[2], k3 = zero + w[3],
+                  k4 = zero + w[4], k5 = zero + w[5], k6 = zero + w[6], k7 = zero + w[7],
+                  k8 = zero + w[8], b = zero + bias[c];
         for (int y = 0; y < 26; y++)
-            for (int ph = 0; ph < 2; ph++)
+            for (int ph = 0; ph < 2; ph++) {
+                /* tap kx of phase ph: parity (ph + kx) % 2 (14 floats per parity), index
+                 * offset (ph + kx) / 2 */
+                const int o0 = ph ? 14 : 0, o1 = ph ? 1 : 14, o2 = ph ? 15 : 1;
+                const float *R0 = xs + y * 28, *R1 = R0 + 28, *R2 = R1 + 28;
+                const float *r[9] = {R0 + o0, R0 + o1, R0 + o2, R1 + o0, R1 + o1,
+                                     R1 + o2, R2 + o0, R2 + o1, R2 + o2};
+                float *dst = a1s + ((size_t)(c * 26 + y) * 2 + ph) * 13;
                 for (int u0 = 0; u0 <= U2_SECOND; u0 += U2_SECOND) {
-                    v8f a[9];
-                    for (int ky = 0; ky < 3; ky++)
-                        for (int kx = 0; kx < 3; kx++)
-                            load8(&a[ky * 3 + kx],
-                                  xs + ((y + ky) * 2 + (ph + kx) % 2) * 14 + u0 + (ph + kx) / 2);
+                    v8f v, acc;
                     /* the order of nn_conv3x3_c1_forward: taps left to right, then the bias */
-                    v8f acc = k[0] * a[0] + k[1] * a[1] + k[2] * a[2] + k[3] * a[3] + k[4] * a[4] +
-                              k[5] * a[5] + k[6] * a[6] + k[7] * a[7] + k[8] * a[8];
+                    load8(&v, r[0] + u0), acc = k0 * v;
+                    load8(&v, r[1] + u0), acc += k1 * v;
+                    load8(&v, r[2] + u0), acc += k2 * v;
+                    load8(&v, r[3] + u0), acc += k3 * v;
+                    load8(&v, r[4] + u0), acc += k4 * v;
+                    load8(&v, r[5] + u0), acc += k5 * v;
+                    load8(&v, r[6] + u0), acc += k6 * v;
+                    load8(&v, r[7] + u0), acc += k7 * v;
+                    load8(&v, r[8] + u0), acc += k8 * v;
                     acc += b;
-                    v8si neg = acc < zero;
-                    acc = (v8f)((v8si)acc & ~neg);
-                    memcpy(a1s + ((size_t)(c * 26 + y) * 2 + ph) * 13 + u0, &acc, sizeof acc);
+                    acc = (v8f)((v8si)acc & ~(acc < zero));
+                    memcpy(dst + u0, &acc, sizeof acc);
                 }
+            }
     }
 }
 
 NN_HOT void nn_conv1_backward_split2(float *dweight, float *dbias, const float *da1s,
                                      const float *a1s, const float *x, int C1) {
-    float xs[28 * 2 * 14 + 8];
+    float xs[28 * 2 * 14];
     split_input2(xs, x);
     const v8f zero = {0};
-    const v8si first = {-1, -1, -1, -1, -1, -1, -1, -1};
     const v8si second = {0, 0, 0, -1, -1, -1, -1, -1}; /* u 5..7 belong to the first chunk */
     for (int c = 0; c < C1; c++) {
-        v8f acc[9], accb = zero;
-        for (int t = 0; t < 9; t++)
-            acc[t] = zero;
+        v8f a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero,
+            a8 = zero, ab = zero;
         for (int y = 0; y < 26; y++)
-            for (int ph = 0; ph < 2; ph++)
+            for (int ph = 0; ph < 2; ph++) {
+                const int o0 = ph ? 14 : 0, o1 = ph ? 1 : 14, o2 = ph ? 15 : 1;
+                const float *R0 = xs + y * 28, *R1 = R0 + 28, *R2 = R1 + 28;
+                const float *r[9] = {R0 + o0, R0 + o1, R0 + o2, R1 + o0, R1 + o1,
+                                     R1 + o2, R2 + o0, R2 + o1, R2 + o2};
+                const size_t row = ((size_t)(c * 26 + y) * 2 + ph) * 13;
                 for (int u0 = 0; u0 <= U2_SECOND; u0 += U2_SECOND) {
-                    const size_t at = ((size_t)(c * 26 + y) * 2 + ph) * 13 + u0;
-                    v8f g, a;
-                    load8(&g, da1s + at);
-                    load8(&a, a1s + at);
+                    v8f g, a, v;
+                    load8(&g, da1s + row + u0);
+                    load8(&a, a1s + row + u0);
                     /* relu's backward: the gradient where the forward output was > 0 */
-                    v8si keep = (a > zero) & (u0 ? second : first);
+                    v8si keep = a > zero;
+                    if (u0)
+                        keep &= second;
                     g = (v8f)((v8si)g & keep);
-                    accb += g;
-                    for (int ky = 0; ky < 3; ky++)
-                        for (int kx = 0; kx < 3; kx++) {
-                            v8f v;
-                            load8(&v,
-                                  xs + ((y + ky) * 2 + (ph + kx) % 2) * 14 + u0 + (ph + kx) / 2);
-                            acc[ky * 3 + kx] += g * v;
-                        }
+                    ab += g;
+                    load8(&v, r[0] + u0), a0 += g * v;
+                    load8(&v, r[1] + u0), a1 += g * v;
+                    load8(&v, r[2] + u0), a2 += g * v;
+                    load8(&v, r[3] + u0), a3 += g * v;
+                    load8(&v, r[4] + u0), a4 += g * v;
+                    load8(&v, r[5] + u0), a5 += g * v;
+                    load8(&v, r[6] + u0), a6 += g * v;
+                    load8(&v, r[7] + u0), a7 += g * v;
+                    load8(&v, r[8] + u0), a8 += g * v;
                 }
-        for (int t = 0; t < 9; t++)
-            dweight[(size_t)c * 9 + t] += hsum8(&acc[t]);
-        dbias[c] += hsum8(&accb);
+            }
+        float *dw = dweight + (size_t)c * 9;
+        dw[0] += hsum8(&a0), dw[1] += hsum8(&a1), dw[2] += hsum8(&a2);
+        dw[3] += hsum8(&a3), dw[4] += hsum8(&a4), dw[5] += hsum8(&a5);
+        dw[6] += hsum8(&a6), dw[7] += hsum8(&a7), dw[8] += hsum8(&a8);
+        dbias[c] += hsum8(&ab);
     }
 }

@@ -549,17 +549,17 @@ NN_HOT static void pool_epilogue(const nn_net *net, int n, int train, const int 
 }
 
 /* Winograd path: the four outputs of tile t (= window t) are A^T M A of the 16 products
- * M[j][xi][t] (kc, 16, 144); positions q = dy * 2 + dx as in the pool. */
+ * M[xi][j][t] (16, kc, 144); positions q = dy * 2 + dx as in the pool. */
 NN_HOT static void wino_epilogue(const nn_net *net, int n, int train, const int *kept, int kc,
                                  const float *M) {
     const int T = net->pg.hp2;
-    const size_t plane = (size_t)T;
+    const size_t plane = (size_t)kc * T;
     const float *b2 = net->params[P_C2B].value.data;
     float *h = net->h + (size_t)n * net->flat;
     uint8_t *idx = net->idx + (size_t)n * net->flat;
     for (int j = 0; j < kc; j++) {
         const int c = kept[j];
-        const float *mj = M + (size_t)j * 16 * T, *mc;
+        const float *mj = M + (size_t)j * T, *mc;
         const float scale = dropout1_scale(net, n, c, train, &mc);
         float *hc = h + (size_t)c * T;
         uint8_t *ic = idx + (size_t)c * T;
@@ -621,10 +621,10 @@ static void fwd_image(void *vctx, int unit, int thread) {
         size_t up;
         const float *U = kept_wino_weights(net, s->kept, kc, s->Uk, &up);
         nn_wino_input(s->V, a1, &net->pg);
-        /* M_xi (kc, 144; rows 16 * 144 apart) = U_xi (kc, C1) * V_xi (C1, 144) */
+        /* M_xi (kc, 144) = U_xi (kc, C1) * V_xi (C1, 144) */
         for (int xi = 0; xi < 16; xi++)
             nn_gemm(0, 0, kc, T, C1, 1.0f, U + xi * up, C1, s->V + (size_t)xi * C1 * T, T, 0.0f,
-                    s->M + (size_t)xi * T, 16 * T);
+                    s->M + (size_t)xi * kc * T, T);
         wino_epilogue(net, n, ctx->train, s->kept, kc, s->M);
         return;
     }
@@ -818,16 +818,16 @@ NN_HOT static void unpool(const nn_net *net, int n, int train, const int *kept, 
     }
 }
 
-/* Winograd path: dM (kc, 16, 144) = A dY A^T per tile, where dY holds one value g at the
+/* Winograd path: dM (16, kc, 144) = A dY A^T per tile, where dY holds one value g at the
  * window's maximum (dy, dx): dM[i][k] = g A^T[dy][i] A^T[dx][k], all factors 0 or +-1. */
 NN_HOT static void wino_unpool(const nn_net *net, int n, int train, const int *kept, int kc,
                                float *dM, float *db2) {
     const int T = net->pg.hp2;
-    const size_t plane = (size_t)T;
+    const size_t plane = (size_t)kc * T;
     const v8f one = (v8f){0} + 1.0f;
     for (int j = 0; j < kc; j++) {
         const int c = kept[j];
-        float *dj = dM + (size_t)j * 16 * T;
+        float *dj = dM + (size_t)j * T;
         v8f acc = {0};
         for (int o = 0; o < T; o += 8) {
             v8si id = {0};
@@ -872,7 +872,7 @@ static void bwd_group(void *vctx, int unit, int thread) {
             nn_wino_input(s->V, a1, &net->pg);
             /* dU_xi (kc, C1) = dM_xi (kc, 144) * V_xi^T (144, C1), into the partial's rows */
             for (int xi = 0; xi < 16; xi++)
-                nn_gemm(0, 1, kc, C1, T, 1.0f, dM + (size_t)xi * T, 16 * T,
+                nn_gemm(0, 1, kc, C1, T, 1.0f, dM + (size_t)xi * kc * T, T,
                         s->V + (size_t)xi * C1 * T, T, 0.0f, s->dU + (size_t)xi * kc * C1, C1);
             for (int xi = 0; xi < 16; xi++)
                 for (int j = 0; j < kc; j++) {
@@ -885,7 +885,7 @@ static void bwd_group(void *vctx, int unit, int thread) {
             size_t up;
             const float *U = kept_wino_weights(net, s->kept, kc, s->Uk, &up);
             for (int xi = 0; xi < 16; xi++)
-                nn_gemm(1, 0, C1, T, kc, 1.0f, U + xi * up, C1, dM + (size_t)xi * T, 16 * T, 0.0f,
+                nn_gemm(1, 0, C1, T, kc, 1.0f, U + xi * up, C1, dM + (size_t)xi * kc * T, T, 0.0f,
                         s->dV + (size_t)xi * C1 * T, T);
             nn_wino_input_backward(s->da1s, s->dV, &net->pg);
         } else {
