@@ -8,7 +8,8 @@
  *   crash=segv    dies of SIGSEGV; crash=abort calls abort(); crash=exit3 calls exit(3);
  *   crash=fail    fails with an error ("the task failed as asked (crash=fail)");
  *   value=V       returns V (the sweep summary lists it).
- * Config groups db (mysql, postgresql, sqlite) are there for glob() sweeps and completion.
+ * Config groups db (mysql, postgresql, sqlite) are there for glob() sweeps and completion; the
+ * primary config with_params (-cn with_params) sets hydra.sweeper.params.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -99,6 +100,9 @@ static int task(const cy_node *cfg, cy_task_result *result, void *userdata) {
 int main(int argc, char **argv) {
     cy_store *cs = cy_store_instance();
     if (cy_store_schema(cs, NULL, "config", &SweepAppConf_schema) < 0 ||
+        cy_store_yaml(cs, NULL, "with_params",
+                      "defaults:\n  - config\n  - _self_\nhydra:\n  sweeper:\n    params:\n"
+                      "      b: x,y\n      a: '7'\n") < 0 ||
         cy_store_yaml(cs, "db", "mysql", "driver: mysql\nport: 3306\n") < 0 ||
         cy_store_yaml(cs, "db", "postgresql", "driver: postgresql\nport: 5432\n") < 0 ||
         cy_store_yaml(cs, "db", "sqlite", "driver: sqlite\nport: 0\n") < 0)

@@ -256,8 +256,11 @@ int cy__multirun(cy_loader *loader, const char *config_name, const char *const *
     }
     bool stop = false;
     size_t kept = 0;
-    for (size_t start = 0; start < n_jobs && !stop; start += plan.batch_size) {
+    /* no jobs: Hydra still launches one empty batch (unless batches have a maximum size) */
+    bool empty_batch = n_jobs == 0 && max_batch == 0;
+    for (size_t start = 0; (start < n_jobs || empty_batch) && !stop; start += plan.batch_size) {
         size_t m = n_jobs - start < plan.batch_size ? n_jobs - start : plan.batch_size;
+        empty_batch = false;
         cy__job *batch = jobs + start;
         /* validate_batch_is_legal: compose every job of the batch before launching any */
         double tic = cy__now();

@@ -29,6 +29,10 @@ class Config:
 
 cs = ConfigStore.instance()
 cs.store(name="config", node=Config)
+# a primary config that sets the basic sweeper's params (swept as if given first)
+cs.store(name="with_params",
+         node={"defaults": ["config", "_self_"],
+               "hydra": {"sweeper": {"params": {"b": "x,y", "a": "7"}}}})
 cs.store(group="db", name="mysql", node={"driver": "mysql", "port": 3306})
 cs.store(group="db", name="postgresql", node={"driver": "postgresql", "port": 5432})
 cs.store(group="db", name="sqlite", node={"driver": "sqlite", "port": 0})
