@@ -33,6 +33,7 @@ TEXT_SUBS = [
      "--config-name,-cn : Overrides the config_name specified in cy_main()\n"),
     # Cydra has more launchers than Hydra's core
     ("\t\tBasicLauncher\n", "\t\tBasicLauncher\n\t\tLocalLauncher\n\t\tSlurmLauncher\n"),
+    ("\nhydra/launcher: basic\n", "\nhydra/launcher: basic, local, slurm\n"),
 ]
 FIELDS = re.compile(r"\n== Config fields ==\n(?:.*\n)*?(?=\n\n)")
 

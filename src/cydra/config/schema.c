@@ -45,6 +45,11 @@ static int parse_default(cy_node **out, cy_arena *a, const cy_field *f) {
         *out = cy_new_str(a, def);
         return 0;
     }
+    if (strcmp(def, "[]") == 0 || strcmp(def, "{}") == 0) {
+        /* the common empty defaults, without starting a YAML parser */
+        *out = def[0] == '[' ? cy_new_list(a) : cy_new_dict(a);
+        return 0;
+    }
     if (def[0] == '[' || def[0] == '{') {
         int rc = cy_yaml_load_str(out, a, def, strlen(def), f->name, NULL);
         if (rc < 0)
