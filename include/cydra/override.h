@@ -275,14 +275,17 @@ typedef struct cy_override_sweep_options {
 typedef struct cy_override_sweep cy_override_sweep;
 
 /* Starts iterating a discrete sweep (choice, simple choice, range, glob). Interval sweeps and
- * plain values are an error ("Can only enumerate CHOICE and RANGE sweeps, type is ..."). */
+ * plain values are an error ("Can only enumerate CHOICE and RANGE sweeps, type is ..."), so are
+ * integer ranges with step 0 ("range() arg 3 must not be zero") and globs with non-string
+ * patterns. A shuffled sweep is shuffled here (a shuffled range is expanded first, up to
+ * max_items), as Hydra's sweep_iterator() does. */
 int cy_override_sweep_begin(cy_override_sweep **out, const cy_override *ov,
                             const cy_override_sweep_options *opts, cy_override_error *err);
 
 /* The next element: returns 1 and the value in *item (borrowed, valid until the next call or
- * cy_override_sweep_end), 0 at the end, or a negative code (range(1,2,0): "range() arg 3 must
- * not be zero"; Hydra's float ranges with step 0; NaN bounds). A shuffled sweep is materialised
- * and shuffled at the first call. */
+ * cy_override_sweep_end), 0 at the end, or a negative code (Hydra's float ranges with step 0:
+ * "Invalid range values (...)"; NaN bounds: InvalidOperation). Ranges are generated lazily:
+ * range(0,inf) never ends. */
 int cy_override_sweep_next(cy_override_sweep *it, const cy_override_value **item,
                            cy_override_error *err);
 
