@@ -564,12 +564,16 @@ NN_HOT static void wino_epilogue(const nn_net *net, int n, int train, const int 
         float *hc = h + (size_t)c * T;
         uint8_t *ic = idx + (size_t)c * T;
         for (int o = 0; o < T; o += 8) { /* T = 144 = 18 * 8 */
-            v8f m[16], r0[4], r1[4], y[4];
-            for (int xi = 0; xi < 16; xi++)
-                ld8(&m[xi], mj + xi * plane + o);
+            /* one column k of M at a time, so the 16 products never sit in memory twice */
+            v8f r0[4], r1[4], y[4];
             for (int k = 0; k < 4; k++) {
-                r0[k] = (m[k] + m[4 + k]) + m[8 + k];
-                r1[k] = (m[4 + k] - m[8 + k]) - m[12 + k];
+                v8f m0, m1, m2, m3;
+                ld8(&m0, mj + k * plane + o);
+                ld8(&m1, mj + (4 + k) * plane + o);
+                ld8(&m2, mj + (8 + k) * plane + o);
+                ld8(&m3, mj + (12 + k) * plane + o);
+                r0[k] = (m0 + m1) + m2;
+                r1[k] = (m1 - m2) - m3;
             }
             y[0] = (r0[0] + r0[1]) + r0[2];
             y[1] = (r0[1] - r0[2]) - r0[3];

@@ -98,30 +98,39 @@ NN_HOT void nn_wino_input(float *V, const float *a1s, const pool_geom *g) {
     for (int c = 0; c < g->C1; c++)
         for (int ty = 0; ty < T; ty++)
             for (int tx0 = 0; tx0 <= 4; tx0 += 4) {
-                v8f d[4][4];
-                for (int a = 0; a < 4; a++) {
-                    const float *row = a1s + (size_t)(c * 26 + 2 * ty + a) * 2 * WP;
-                    ld(&d[a][0], row + tx0);
-                    ld(&d[a][1], row + WP + tx0);
-                    ld(&d[a][2], row + tx0 + 1);
-                    ld(&d[a][3], row + WP + tx0 + 1);
-                }
-                v8f t[4][4];
-                for (int b = 0; b < 4; b++) {
-                    t[0][b] = d[0][b] - d[2][b];
-                    t[1][b] = d[1][b] + d[2][b];
-                    t[2][b] = d[2][b] - d[1][b];
-                    t[3][b] = d[1][b] - d[3][b];
-                }
+                /* V[i][k] = sum_a B^T[i][a] e[a][k], e[a][k] = sum_b d[a][b] B^T[k][b]: one
+                 * output column k at a time, so nothing leaves the registers */
+                const float *rows[4];
+                for (int a = 0; a < 4; a++)
+                    rows[a] = a1s + (size_t)(c * 26 + 2 * ty + a) * 2 * WP + tx0;
                 float *dst = V + (size_t)c * hp2 + ty * T + tx0;
-                for (int i = 0; i < 4; i++) {
-                    v8f v0 = t[i][0] - t[i][2], v1 = t[i][1] + t[i][2], v2 = t[i][2] - t[i][1],
-                        v3 = t[i][1] - t[i][3];
-                    st(dst + (i * 4 + 0) * plane, &v0);
-                    st(dst + (i * 4 + 1) * plane, &v1);
-                    st(dst + (i * 4 + 2) * plane, &v2);
-                    st(dst + (i * 4 + 3) * plane, &v3);
-                }
+                /* patch column b is phase b % 2, index b / 2 of the split rows */
+                const size_t b0 = 0, b1 = (size_t)WP, b2 = 1, b3 = (size_t)WP + 1;
+                v8f x0, x1, x2, x3, y0, y1, y2, y3, v;
+#define WINO_COLUMN(k, OPX, OPY, EXPR)                                                             \
+    do {                                                                                           \
+        ld(&x0, rows[0] + OPX), ld(&y0, rows[0] + OPY);                                            \
+        ld(&x1, rows[1] + OPX), ld(&y1, rows[1] + OPY);                                            \
+        ld(&x2, rows[2] + OPX), ld(&y2, rows[2] + OPY);                                            \
+        ld(&x3, rows[3] + OPX), ld(&y3, rows[3] + OPY);                                            \
+        const v8f e0 = EXPR(x0, y0), e1 = EXPR(x1, y1), e2 = EXPR(x2, y2), e3 = EXPR(x3, y3);      \
+        v = e0 - e2, st(dst + (0 + k) * plane, &v);                                                \
+        v = e1 + e2, st(dst + (4 + k) * plane, &v);                                                \
+        v = e2 - e1, st(dst + (8 + k) * plane, &v);                                                \
+        v = e1 - e3, st(dst + (12 + k) * plane, &v);                                               \
+    } while (0)
+#define SUB(x, y)  ((x) - (y))
+#define ADD(x, y)  ((x) + (y))
+#define RSUB(x, y) ((y) - (x))
+                /* row k of B^T: (1 0 -1 0), (0 1 1 0), (0 -1 1 0), (0 1 0 -1) */
+                WINO_COLUMN(0, b0, b2, SUB);
+                WINO_COLUMN(1, b1, b2, ADD);
+                WINO_COLUMN(2, b1, b2, RSUB);
+                WINO_COLUMN(3, b1, b3, SUB);
+#undef WINO_COLUMN
+#undef SUB
+#undef ADD
+#undef RSUB
             }
 }
 
