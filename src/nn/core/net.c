@@ -616,8 +616,16 @@ static void fwd_image(void *vctx, int unit, int thread) {
                                &net->pg);
 
     int kc = kept_channels(net, n, ctx->train, s->kept);
-    if (kc < net->C2)
-        memset(net->h + (size_t)n * net->flat, 0, (size_t)net->flat * sizeof(float));
+    if (kc < net->C2) { /* the dropped channels' share of fc1's input is zero */
+        float *h = net->h + (size_t)n * net->flat;
+        const size_t hp2 = (size_t)net->pg.hp2;
+        for (int c = 0, j = 0; c < net->C2; c++) {
+            if (j < kc && s->kept[j] == c)
+                j++;
+            else
+                memset(h + c * hp2, 0, hp2 * sizeof(float));
+        }
+    }
     if (kc == 0)
         return;
     if (net->wino) {

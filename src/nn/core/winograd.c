@@ -140,9 +140,12 @@ NN_HOT void nn_wino_input_backward(float *da1s, const float *dV, const pool_geom
     const int WP = g->WP, hp2 = g->hp2, T = 12;
     const size_t plane = (size_t)g->C1 * hp2;
     const v8si keep_hi = {0, 0, 0, 0, -1, -1, -1, -1};
-    memset(da1s, 0, nn_pool_split_floats(g) * sizeof(float));
+    const size_t row_floats = (size_t)2 * WP;
     for (int c = 0; c < g->C1; c++)
-        for (int ty = 0; ty < T; ty++)
+        for (int ty = 0; ty < T; ty++) {
+            /* zero each row just before its first patch adds to it (while it is in L1) */
+            float *first = da1s + (size_t)(c * 26 + 2 * ty + (ty ? 2 : 0)) * row_floats;
+            memset(first, 0, (ty ? 2 : 4) * row_floats * sizeof(float));
             for (int tx0 = 0; tx0 <= 4; tx0 += 4) {
                 const float *src = dV + (size_t)c * hp2 + ty * T + tx0;
                 v8f v[4][4];
@@ -174,4 +177,5 @@ NN_HOT void nn_wino_input_backward(float *da1s, const float *dV, const pool_geom
                     }
                 }
             }
+        }
 }
