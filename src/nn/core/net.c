@@ -684,7 +684,13 @@ static void head_forward(nn_net *net, int n, int train) {
     nn_log_softmax_forward(net->logp, logits, n, NN_NET_CLASSES);
 }
 
-/* Runs the forward pass of n <= max_batch images already in net->x. */
+/* Refreshes what the forward pass derives from the weights: Winograd's U = G w G^T. */
+static void prepare_weights(nn_net *net) {
+    if (net->wino)
+        nn_wino_weights(net->U, net->params[P_C2W].value.data, net->C2, net->C1);
+}
+
+/* Runs the forward pass of n <= max_batch images already in net->x (prepare_weights done). */
 static void forward_chunk(nn_net *net, int n, int train) {
     if (train) {
         /* dropout1's masks for the whole batch, then dropout2's, as PyTorch draws them */
@@ -692,8 +698,6 @@ static void forward_chunk(nn_net *net, int n, int train) {
         draw_mask(net->mask1, (size_t)n * m1, net->o.dropout1_prob, net->rng);
         draw_mask(net->mask2, (size_t)n * net->hid, net->o.dropout2_prob, net->rng);
     }
-    if (net->wino) /* U = G w G^T of the current weights */
-        nn_wino_weights(net->U, net->params[P_C2W].value.data, net->C2, net->C1);
     fwd_ctx fc = {net, train};
     nn_parallel_for(n, fwd_image, &fc);
     fc_ctx f1 = {net, n};
@@ -712,6 +716,7 @@ int nn_net_forward(nn_net *net, float *logp, const float *x, int n) {
     if (net->training && n > B)
         return nn_error_set(
             NN_EINVAL, "net forward: a training batch of %d images exceeds max_batch=%d", n, B);
+    prepare_weights(net);
     for (int i0 = 0; i0 < n; i0 += B) {
         const int m = n - i0 < B ? n - i0 : B;
         for (int i = 0; i < m; i++)
@@ -1051,6 +1056,7 @@ int nn_net_evaluate(nn_net *net, double *loss_sum, int64_t *correct, const float
     if (st)
         return st;
     net->kept_n = 0;
+    prepare_weights(net);
     const int B = net->o.max_batch;
     double sum = 0.0;
     int64_t right = 0;
