@@ -1015,8 +1015,16 @@ static int resolve_one(cy_node *c, size_t index, cy_node *node) {
         return cy__set_value(node, cy_new_missing(node->arena), false);
     }
     bool container = cy_node_is_container(r.n) && !(r.flags & IV_PLAIN);
-    if (container && (rc = resolve_in_place((cy_node *)r.n)) < 0)
-        return rc;
+    if (container) {
+        /* The container may hold this very interpolation (`x: ${oc.select:l}` with x in l):
+         * OmegaConf recurses until Python's RecursionError; we stop at the same depth limit. */
+        if (!enter_depth())
+            return CY_EINTERP;
+        rc = resolve_in_place((cy_node *)r.n);
+        leave_depth();
+        if (rc < 0)
+            return rc;
+    }
     if (container && c && !cy_node_is_container(node)) {
         /* cfg[key] = resolved: the value node's place takes a copy of the container */
         const char *key =

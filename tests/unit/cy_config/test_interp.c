@@ -432,6 +432,19 @@ static void test_reads_do_not_grow_arena(void) {
     cy_arena_free(a);
 }
 
+/* Found by fuzz_interp: resolving a tree whose interpolation selects a container holding that
+ * same interpolation recursed without bound (OmegaConf: RecursionError). */
+static void test_resolve_tree_self_selecting_container(void) {
+    cy_node *cfg = cy_new_dict(arena), *l = cy_new_list(arena);
+    cy_dict_put(cfg, "x", cy_new_str(arena, "${oc.select:l,  0}"));
+    cy_list_push(l, cy_new_str(arena, "${oc.select:l,  0}"));
+    cy_list_push(l, cy_new_str(arena, "${x}"));
+    cy_dict_put(cfg, "l", l);
+    CHECK_EQ_INT(cy_resolve_tree(cfg), CY_EINTERP);
+    CHECK(strstr(cy_error_last()->msg, "recursion") != NULL);
+    cy_error_clear();
+}
+
 int main(void) {
     arena = cy_arena_new();
     RUN(test_node_references);
@@ -453,6 +466,7 @@ int main(void) {
     RUN(test_resolve_tree_errors);
     RUN(test_structured);
     RUN(test_reads_do_not_grow_arena);
+    RUN(test_resolve_tree_self_selecting_container);
     cy_arena_free(arena);
     return harness_summary();
 }
