@@ -69,28 +69,6 @@ NN_HOT void nn_col2im(float *din, const float *col, const conv_geom *g) {
     }
 }
 
-NN_HOT void nn_conv3x3_c1_forward(float *out, const float *in, const float *weight,
-                                  const float *bias, int c_out, int h, int w, int relu) {
-    const int oh = h - 2, ow = w - 2;
-    for (int c = 0; c < c_out; c++) {
-        const float *k = weight + (size_t)c * 9;
-        const float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3], k4 = k[4], k5 = k[5], k6 = k[6],
-                    k7 = k[7], k8 = k[8], b = bias[c];
-        for (int y = 0; y < oh; y++) {
-            const float *r0 = in + (size_t)y * w, *r1 = r0 + w, *r2 = r1 + w;
-            float *o = out + ((size_t)c * oh + y) * ow;
-            for (int x = 0; x < ow; x++) {
-                /* torch's reduction order over (c_in, ky, kx), the bias last */
-                float acc = k0 * r0[x] + k1 * r0[x + 1] + k2 * r0[x + 2] + k3 * r1[x] +
-                            k4 * r1[x + 1] + k5 * r1[x + 2] + k6 * r2[x] + k7 * r2[x + 1] +
-                            k8 * r2[x + 2];
-                acc += b;
-                o[x] = (relu && acc < 0.0f) ? 0.0f : acc; /* NaN stays NaN, as torch.relu */
-            }
-        }
-    }
-}
-
 /* Eight lanes whatever the ISA (GCC lowers to SSE pairs when AVX is absent), so every clone
  * sums in the same order. */
 typedef float v8f __attribute__((vector_size(32)));
@@ -197,7 +175,7 @@ NN_HOT void nn_conv1_forward_split(float *a1s, const float *x, const float *weig
                 load8(&a[0], r0 + x0), load8(&a[1], r0 + x0 + 1), load8(&a[2], r0 + x0 + 2);
                 load8(&a[3], r1 + x0), load8(&a[4], r1 + x0 + 1), load8(&a[5], r1 + x0 + 2);
                 load8(&a[6], r2 + x0), load8(&a[7], r2 + x0 + 1), load8(&a[8], r2 + x0 + 2);
-                /* the order of nn_conv3x3_c1_forward: taps left to right, then the bias */
+                /* taps left to right (torch's (c_in, ky, kx) order), then the bias */
                 v8f acc = k0 * a[0] + k1 * a[1] + k2 * a[2] + k3 * a[3] + k4 * a[4] + k5 * a[5] +
                           k6 * a[6] + k7 * a[7] + k8 * a[8];
                 acc += b;
@@ -309,7 +287,7 @@ NN_HOT void nn_conv1_forward_split2(float *a1s, const float *x, const float *wei
                 float *dst = a1s + ((size_t)(c * 26 + y) * 2 + ph) * 13;
                 for (int u0 = 0; u0 <= U2_SECOND; u0 += U2_SECOND) {
                     v8f v, acc;
-                    /* the order of nn_conv3x3_c1_forward: taps left to right, then the bias */
+                    /* taps left to right (torch's (c_in, ky, kx) order), then the bias */
                     load8(&v, r[0] + u0), acc = k0 * v;
                     load8(&v, r[1] + u0), acc += k1 * v;
                     load8(&v, r[2] + u0), acc += k2 * v;

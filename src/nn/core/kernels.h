@@ -50,13 +50,8 @@ void nn_im2col(float *col, const float *in, const conv_geom *g);
  * they were read from. din is overwritten. Entries are added in (c, ky, kx, y, x) order. */
 void nn_col2im(float *din, const float *col, const conv_geom *g);
 
-/* Direct convolution of one image for a single input channel, 3x3 kernel, stride 1, no
- * padding (the MNIST net's conv1): out (c_out, h-2, w-2) = bias + W * in, then ReLU when relu
- * is set. in: (h, w); weight: (c_out, 3, 3); bias: (c_out). */
-void nn_conv3x3_c1_forward(float *out, const float *in, const float *weight, const float *bias,
-                           int c_out, int h, int w, int relu);
-
-/* Its weight gradient for one image, accumulated: dweight (c_out, 3, 3) += dout (*) in,
+/* conv1's weight gradient (one input channel, 3x3 kernel, stride 1, no padding) for one image,
+ * accumulated: dweight (c_out, 3, 3) += dout (*) in,
  * dbias (c_out) += sum of dout. dout: (c_out, h-2, w-2); in: (h, w). */
 void nn_conv3x3_c1_backward(float *dweight, float *dbias, const float *dout, const float *in,
                             int c_out, int h, int w);
