@@ -3,6 +3,8 @@
 
 Run with Debian's python3 (python3-torch 1.13.1, built without MKL):
     /usr/bin/python3 tests/oracle/nn_golden.py [OUTDIR]
+    /usr/bin/python3 tests/oracle/nn_golden.py --check   # regenerate in a temporary directory
+                                                          # and compare with the committed files
 
 Files (read by tests/unit/nn_core/golden.h):
     rng.gold         torch's CPU generator: random_(), uniform_, rand, bernoulli_, randperm
@@ -343,17 +345,36 @@ def gen_net_small():
     return r
 
 
+GENERATORS = [("rng", gen_rng), ("layers", gen_layers), ("net_default", gen_net_default),
+              ("net_small", gen_net_small)]
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "golden", "nn")
+    committed = os.path.join(root, "golden", "nn")
+    check = len(sys.argv) > 1 and sys.argv[1] == "--check"
+    if check:
+        import tempfile
+        outdir = tempfile.mkdtemp(prefix="nn_golden.")
+    else:
+        outdir = sys.argv[1] if len(sys.argv) > 1 else committed
     os.makedirs(outdir, exist_ok=True)
-    for name, fn in [("rng", gen_rng), ("layers", gen_layers), ("net_default", gen_net_default),
-                     ("net_small", gen_net_small)]:
+    for name, fn in GENERATORS:
         recs = fn()
         write_gold(os.path.join(outdir, name + ".gold"), recs)
         print("wrote %s/%s.gold (%d records)" % (outdir, name, len(recs)))
     print("torch", torch.__version__, "mkl", torch.backends.mkl.is_available())
+    if check:
+        differ = []
+        for name, _ in GENERATORS:
+            with open(os.path.join(outdir, name + ".gold"), "rb") as a, \
+                    open(os.path.join(committed, name + ".gold"), "rb") as b:
+                if a.read() != b.read():
+                    differ.append(name)
+        print("identical to the committed files" if not differ else "DIFFER: " + ", ".join(differ))
+        return 1 if differ else 0
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
