@@ -150,6 +150,9 @@ class Multirun(unittest.TestCase):
         for j in range(4):
             self.assertEqual(read(os.path.join(self.cwd, "sw", str(j), ".hydra", "overrides.yaml")),
                              f"- a={j + 1}\n- sleep=1\n")
+            # hydra.job.id as hydra-joblib-launcher sets it
+            self.assertIn(f"    id: sweep_app_{j}\n    num: {j}\n",
+                          read(os.path.join(self.cwd, "sw", str(j), ".hydra", "hydra.yaml")))
 
     def test_basic_launcher_runs_one_job_at_a_time(self):
         rc, out, err = self.run_app("a=1,2,3", "sleep=0.3")

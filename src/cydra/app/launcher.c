@@ -147,12 +147,8 @@ static int select_text(const cy_node *cfg, const char *key, const char **out) {
     return 0;
 }
 
-int cy__job_compose(cy_node **cfg, cy_arena *a, cy__sweep *s, cy__job *job, const char *id) {
-    cy_composed res;
-    int rc = cy_compose_sweep_job(&res, a, s->loader, s->master, job->overrides, job->n_overrides);
-    if (rc < 0)
-        return rc;
-    cy_node *hydra = cy_dict_get(res.cfg, "hydra");
+int cy__job_set_id(cy_node *cfg, size_t num, const char *id) {
+    cy_node *hydra = cy_dict_get(cfg, "hydra");
     cy_node *hjob = hydra ? cy_dict_get(hydra, "job") : NULL;
     if (!hjob)
         return cy_error_set(CY_ECOMPOSE, "ConfigCompositionException",
@@ -160,12 +156,21 @@ int cy__job_compose(cy_node **cfg, cy_arena *a, cy__sweep *s, cy__job *job, cons
     /* open_dict + read_write, as Hydra sets them */
     int ro = hydra->flags[CY_FLAG_READONLY];
     cy_node_set_flag(hydra, CY_FLAG_READONLY, CY_FLAG_FALSE);
-    char num[32];
-    snprintf(num, sizeof num, "%zu", job->num);
-    if ((rc = cy_node_set(hjob, "id", cy_new_str(a, id ? id : num))) == 0)
-        rc = cy_node_set(hjob, "num", cy_new_int(a, (int64_t)job->num));
+    char text[32];
+    snprintf(text, sizeof text, "%zu", num);
+    int rc = cy_node_set(hjob, "id", cy_new_str(cfg->arena, id ? id : text));
+    if (rc == 0)
+        rc = cy_node_set(hjob, "num", cy_new_int(cfg->arena, (int64_t)num));
     cy_node_set_flag(hydra, CY_FLAG_READONLY, ro);
+    return rc;
+}
+
+int cy__job_compose(cy_node **cfg, cy_arena *a, cy__sweep *s, cy__job *job, const char *id) {
+    cy_composed res;
+    int rc = cy_compose_sweep_job(&res, a, s->loader, s->master, job->overrides, job->n_overrides);
     if (rc < 0)
+        return rc;
+    if ((rc = cy__job_set_id(res.cfg, job->num, id)) < 0)
         return rc;
     const char *dir, *sub;
     if ((rc = select_text(res.cfg, "hydra.sweep.dir", &dir)) < 0 ||

@@ -91,6 +91,9 @@ typedef struct cy__sweep {
  * hydra.job.num) into *cfg in arena and sets job->dir. */
 int cy__job_compose(cy_node **cfg, cy_arena *arena, cy__sweep *s, cy__job *job, const char *id);
 
+/* Sets hydra.job.id (id, or the number when NULL) and hydra.job.num in a composed config. */
+int cy__job_set_id(cy_node *cfg, size_t num, const char *id);
+
 /* The job's config: the one kept from validation (handed over: *arena must be freed by the
  * caller) or a fresh composition. */
 int cy__job_config(cy_node **cfg, cy_arena **arena, cy__sweep *s, cy__job *job);
@@ -142,6 +145,7 @@ typedef struct cy__pool_opts {
     const char *const *env; /* set in each job process */
     const char *logger;     /* the logger of the "#i : ..." lines */
     bool announce_each;     /* log each job's line as it starts (basic) or all first (local) */
+    bool named_ids;         /* hydra.job.id = <job name>_<num> (joblib's) instead of <num> */
 } cy__pool_opts;
 
 int cy__launch_pool(cy__sweep *s, cy__job *jobs, size_t n, const cy__pool_opts *opts);

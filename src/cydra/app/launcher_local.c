@@ -75,6 +75,14 @@ int cy__launch_pool(cy__sweep *s, cy__job *jobs, size_t n, const cy__pool_opts *
                 fail_job(job);
                 continue;
             }
+            if (opts->named_ids) {
+                char *id = cy_arena_printf(a, "%s_%zu", s->prog, job->num);
+                if (cy__job_set_id(cfg, job->num, id) < 0) {
+                    cy_arena_free(a);
+                    fail_job(job);
+                    continue;
+                }
+            }
             cy__job_forget_result(s, job);
             size_t k = 0;
             while (slots[k].job)
@@ -170,7 +178,7 @@ int cy__launch_basic(cy__sweep *s, cy__job *jobs, size_t n) {
     if (rc < 0)
         return rc;
     cy_logf(BASIC_LOGGER, CY_LOG_INFO, "Launching %zu jobs locally", n);
-    cy__pool_opts po = {1, 0, NULL, BASIC_LOGGER, true};
+    cy__pool_opts po = {1, 0, NULL, BASIC_LOGGER, true, false};
     return cy__launch_pool(s, jobs, n, &po);
 }
 
@@ -224,6 +232,7 @@ int cy__launch_local(cy__sweep *s, const cy_node *conf, cy__job *jobs, size_t n)
         env[1] = env_buf[1];
         env[2] = env_buf[2];
     }
-    cy__pool_opts po = {(size_t)width, timeout, env, LOCAL_LOGGER, false};
+    /* hydra.job.id as hydra-joblib-launcher sets it: <job name>_<num> */
+    cy__pool_opts po = {(size_t)width, timeout, env, LOCAL_LOGGER, false, true};
     return cy__launch_pool(s, jobs, n, &po);
 }
