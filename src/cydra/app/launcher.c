@@ -172,9 +172,14 @@ int cy__job_compose(cy_node **cfg, cy_arena *a, cy__sweep *s, cy__job *job, cons
         return rc;
     if ((rc = cy__job_set_id(res.cfg, job->num, id)) < 0)
         return rc;
+    /* ${hydra:job.num} in the directory names reads the job's hydra node, as in run_job */
     const char *dir, *sub;
-    if ((rc = select_text(res.cfg, "hydra.sweep.dir", &dir)) < 0 ||
-        (rc = select_text(res.cfg, "hydra.sweep.subdir", &sub)) < 0)
+    const cy_node *before = cy_hydra_config();
+    cy__set_hydra_config(cy_dict_get(res.cfg, "hydra"));
+    if ((rc = select_text(res.cfg, "hydra.sweep.dir", &dir)) == 0)
+        rc = select_text(res.cfg, "hydra.sweep.subdir", &sub);
+    cy__set_hydra_config(before);
+    if (rc < 0)
         return rc;
     free(job->dir);
     job->dir = abspath(dir, sub);

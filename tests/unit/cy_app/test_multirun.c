@@ -9,9 +9,9 @@
 #include "harness.h"
 
 static cy_loader *loader;
+static cy_store *st;
 
 static void make_loader(void) {
-    cy_store *st;
     if (cy_store_new(&st, 0) < 0)
         abort();
     cy_store_yaml(st, "db", "mysql", "port: 3306\n");
@@ -209,5 +209,6 @@ int main(void) {
     RUN(test_helpers);
     RUN(test_launcher_configs_registered);
     cy_loader_free(loader);
+    cy_store_free(st);
     return harness_summary();
 }
