@@ -46,6 +46,10 @@ typedef struct emitter {
     bool open_ended; /* a plain root scalar: the stream needs "..." */
     int flow_level;
     unsigned flags;
+    /* resolve mode: the containers being emitted, outermost first. An interpolation resolving
+     * to one of them would emit forever (OmegaConf's to_container hits RecursionError). */
+    const cy_node **path;
+    size_t path_len, path_cap;
 } emitter;
 
 /* node contexts (expect_node's keyword arguments) */
@@ -689,8 +693,28 @@ static int emit_node(emitter *em, const cy_node *n, int ctx, int depth) {
     int rc = value_for(&n, em, n);
     if (rc < 0)
         return rc;
-    if (n->kind == CY_DICT || n->kind == CY_LIST)
-        return emit_children(em, n, ctx, depth);
+    if (n->kind == CY_DICT || n->kind == CY_LIST) {
+        if (!(em->flags & CY_YAML_RESOLVE))
+            return emit_children(em, n, ctx, depth);
+        for (size_t i = 0; i < em->path_len; i++)
+            if (em->path[i] == n)
+                return cy_error_set(CY_EINTERP, "InterpolationResolutionError",
+                                    "Recursive interpolation detected: '%s' resolves to a config "
+                                    "that contains it",
+                                    cy_node_full_key(n));
+        if (em->path_len == em->path_cap) {
+            size_t cap = em->path_cap ? 2 * em->path_cap : 16;
+            const cy_node **p = realloc(em->path, cap * sizeof *p);
+            if (!p)
+                return cy_error_set(CY_ENOMEM, NULL, "out of memory emitting YAML");
+            em->path = p;
+            em->path_cap = cap;
+        }
+        em->path[em->path_len++] = n;
+        rc = emit_children(em, n, ctx, depth);
+        em->path_len--;
+        return rc;
+    }
     scalar sc;
     rc = scalar_of_value(&sc, n);
     if (rc < 0)
@@ -706,6 +730,7 @@ int cy_yaml_emit(char **out, const cy_node *node, unsigned flags) {
         return cy_error_set(CY_ERROR, NULL, "cy_yaml_emit: no node");
     emitter em = {.indent = -1, .whitespace = true, .indention = true, .flags = flags};
     int rc = emit_node(&em, node, CTX_ROOT, 0);
+    free(em.path);
     if (rc == 0) {
         write_indent(&em); /* document end */
         if (em.open_ended) {

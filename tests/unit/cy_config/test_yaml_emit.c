@@ -315,6 +315,24 @@ static void test_write_file(void) {
     rmdir(dir);
 }
 
+/* Found by fuzz_interp: an interpolation resolving to a config that contains it made resolve-mode
+ * emission recurse (and time out); now it is an error at once. */
+static void test_resolve_self_containing(void) {
+    cy_node *cfg = cy_new_dict(A), *sub = cy_new_dict(A);
+    put(cfg, "n", cy_new_int(A, 3));
+    put(sub, "y", cy_new_str(A, "${oc.select:,+ 0fff}"));
+    put(cfg, "sub", sub);
+    put(cfg, "up", cy_new_str(A, "${sub}"));
+    char *out = NULL;
+    CHECK_EQ_INT(cy_yaml_emit(&out, cfg, CY_YAML_RESOLVE), CY_EINTERP);
+    CHECK(strstr(cy_error_last()->msg, "Recursive interpolation detected") != NULL);
+    CHECK(out == NULL);
+    /* without resolving, it is plain text */
+    CHECK_EQ_INT(cy_yaml_emit(&out, cfg, 0), 0);
+    free(out);
+    cy_error_clear();
+}
+
 int main(void) {
     A = cy_arena_new();
     RUN(test_mnist_like);
@@ -328,6 +346,7 @@ int main(void) {
     RUN(test_resolve);
     RUN(test_depth_limit);
     RUN(test_write_file);
+    RUN(test_resolve_self_containing);
     cy_arena_free(A);
     return harness_summary();
 }
