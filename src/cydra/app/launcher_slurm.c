@@ -410,8 +410,11 @@ static int submit(track *tracks, size_t k, const opts *o, const char *slurm_dir,
     sb_puts(&script, "#!/bin/bash\n# written by Cydra's SLURM launcher: runs one job of a sweep\n");
     for (size_t i = 0; o->setup && i < cy_node_len(o->setup); i++) {
         const char *line;
-        if (cy_node_as_str(cy_node_child(o->setup, i), &line) < 0)
-            return -1;
+        int rc = cy_node_as_str(cy_node_child(o->setup, i), &line);
+        if (rc < 0) {
+            free(script.s);
+            return rc;
+        }
         sb_puts(&script, line);
         sb_puts(&script, "\n");
     }
