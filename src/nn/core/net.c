@@ -445,7 +445,7 @@ typedef struct fwd_ctx {
 /* Eight lanes whatever the ISA, as in kernels.c. */
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8si __attribute__((vector_size(32)));
-typedef uint8_t v8u8 __attribute__((vector_size(8)));
+typedef uint8_t v32u8 __attribute__((vector_size(32)));
 
 static inline void ld8(v8f *v, const float *p) {
     memcpy(v, p, sizeof *v);
@@ -490,8 +490,10 @@ static inline void pool8(const v8f *y, int pp, float b, float *hc, uint8_t *ic, 
         id = (id & ~take) | (qv & take);
     }
     const v8si pos = m > zero;
-    const v8u8 bytes = __builtin_convertvector((id & pos) | (((v8si){0} + NO_GRAD) & ~pos), v8u8);
-    memcpy(ic, &bytes, sizeof bytes);
+    /* the low byte of each lane, gathered into the first 8 bytes by one byte shuffle */
+    const v32u8 lanes = (v32u8)((id & pos) | (((v8si){0} + NO_GRAD) & ~pos));
+    const v32u8 bytes = __builtin_shuffle(lanes, (v32u8){0, 4, 8, 12, 16, 20, 24, 28});
+    memcpy(ic, &bytes, 8);
     if (train) {
         v8f sc = zero + scale;
         if (mc)
