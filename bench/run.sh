@@ -8,8 +8,10 @@
 #
 # Runs BUILD_DIR/bench/bench_train_step and bench/torch_mnist.py (Debian's /usr/bin/python3),
 # then prints both sides, the ratios, the goals and the load average before and after.
-# OPENBLAS_CORETYPE is respected when set; when it is not, OpenBLAS picks its kernels from the
-# CPU and the script says which it got (a generic "Prescott" on an AVX2 machine is ~4x slower).
+# OPENBLAS_CORETYPE is respected when set. When it is not, OpenBLAS 0.3.21 picks kernels from
+# the CPU model and falls back to SSE3 "Prescott" kernels on CPUs it does not know (this
+# workplace's, ~3.5x slower than its AVX2 ones): the script then sets OPENBLAS_CORETYPE=Haswell
+# for both sides when the CPU has AVX2, and says so. OPENBLAS_CORETYPE=auto keeps the detection.
 # A whole run takes about a minute on a 2-core machine.
 set -euo pipefail
 
@@ -23,9 +25,17 @@ data=${DATA:-$root/data/MNIST/raw}
 py=${PYTHON:-/usr/bin/python3}
 if [ -n "${STEPS:-}" ]; then ours_args=(--steps "$STEPS"); else ours_args=(--epoch); fi
 
+coretype_note=""
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx2 /proc/cpuinfo; then
+    export OPENBLAS_CORETYPE=Haswell
+    coretype_note=" (was unset: set by run.sh; OPENBLAS_CORETYPE=auto keeps OpenBLAS's detection)"
+elif [ "${OPENBLAS_CORETYPE:-}" = auto ]; then
+    unset OPENBLAS_CORETYPE
+fi
+
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-echo "threads: $threads    OPENBLAS_CORETYPE: ${OPENBLAS_CORETYPE:-<unset, OpenBLAS detects>}"
+echo "threads: $threads    OPENBLAS_CORETYPE: ${OPENBLAS_CORETYPE:-<unset, OpenBLAS detects>}$coretype_note"
 load_before=$(load)
 echo "load average before: $load_before"
 
@@ -55,6 +65,8 @@ echo "sgemm peak: $(get ours sgemm_peak_gflops) GFLOP/s on $threads threads" \
 echo
 awk -v have_torch="$have_torch" \
     -v o_step="$(get ours step_ms)" -v t_step="$(get torch step_ms)" \
+    -v o_min="$(get ours step_min_ms)" -v t_min="$(get torch step_min_ms)" \
+    -v o_cpu="$(get ours step_cpu_ms)" -v t_cpu="$(get torch step_cpu_ms)" \
     -v o_gf="$(get ours step_gflops)" -v t_gf="$(get torch step_gflops)" \
     -v o_ep="$(get ours epoch_s_est)" -v t_ep="$(get torch epoch_s_est)" \
     -v o_f="$(get ours forward1000_s)" -v t_f="$(get torch forward1000_s)" \
@@ -68,6 +80,8 @@ function v(x) { return x == "" ? "-" : x }
 BEGIN {
     printf "%-34s %12s %12s %10s\n", "", "ours", "torch 1.13", "ratio"
     printf "%-34s %12s %12s %10s\n", "training step, batch 64 (ms)", o_step, v(t_step), r(t_step, o_step)
+    printf "%-34s %12s %12s %10s\n", "fastest step (ms)", o_min, v(t_min), r(t_min, o_min)
+    printf "%-34s %12s %12s %10s\n", "CPU time per step, all threads (ms)", o_cpu, v(t_cpu), r(t_cpu, o_cpu)
     printf "%-34s %12.0f %12s %10s\n", "training throughput (images/s)", 64000 / o_step,
         (t_step > 0 ? sprintf("%.0f", 64000 / t_step) : "-"), r(t_step, o_step)
     printf "%-34s %12s %12s %10s\n", "nominal GFLOP/s (4.58 GFLOP/step)", o_gf, v(t_gf), r(o_gf, t_gf)

@@ -1,6 +1,7 @@
 /*
  * train_step.c - times the MNIST engine: the sgemm peak of this machine, training steps of the
- * tutorial's Net (batch 64, gather + normalise + train step + an inline Adadelta), a training
+ * tutorial's Net (batch 64, gather + normalise + train step + an Adadelta step written here
+ * with torch.optim.Adadelta's arithmetic, so the bench builds with nn_core alone), a training
  * epoch, a forward pass of 1000 test images and a test pass of 10000; then the peak RSS.
  *
  *     bench_train_step [--threads N] [--steps N | --epoch] [--data DIR]
