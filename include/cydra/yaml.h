@@ -66,6 +66,8 @@ cy_node *cy_yaml_plain_scalar(cy_arena *arena, const char *text);
 enum {
     CY_YAML_RESOLVE = 1,   /* resolve interpolations first (to_yaml(resolve=True)) */
     CY_YAML_SORT_KEYS = 2, /* sort dict keys (to_yaml(sort_keys=True)) */
+    CY_YAML_NO_FSYNC = 4,  /* cy_yaml_write_file: rename without fsync (still atomic against a
+                              crashing writer, not against power loss) */
 };
 
 /* OmegaConf.to_yaml(node). *out is a malloc'd string the caller frees (NULL on error); a tree

@@ -154,9 +154,13 @@ char *cy_args_usage(const char *prog) {
         const option *o = &options[i];
         str b = {0};
         str_printf(&b, "[%s", o->longs);
-        if (o->nargs == NARGS_1)
-            str_printf(&b, " %s", o->choices ? choices_text(o->choices) : o->metavar);
-        else if (o->nargs == NARGS_OPT) {
+        if (o->nargs == NARGS_1 && o->choices) {
+            char *c = choices_text(o->choices);
+            str_printf(&b, " %s", c);
+            free(c);
+        } else if (o->nargs == NARGS_1) {
+            str_printf(&b, " %s", o->metavar);
+        } else if (o->nargs == NARGS_OPT) {
             char *c = choices_text(o->choices);
             str_printf(&b, " [%s]", c);
             free(c);

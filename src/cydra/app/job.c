@@ -215,9 +215,12 @@ static char *abspath(const char *p) {
     return out;
 }
 
+/* A job's files are renamed into place but not fsync'ed, as Hydra writes them: a crashing job
+ * never leaves half a file, and a power cut at worst makes a resumed sweep run the job again.
+ * fsync would cost most of a job's launch time on a busy disk. */
 static int save_yaml(const char *dir, const char *file, const cy_node *node) {
     char *path = path_join(dir, file);
-    int rc = cy_yaml_write_file(path, node, 0);
+    int rc = cy_yaml_write_file(path, node, CY_YAML_NO_FSYNC);
     free(path);
     return rc;
 }

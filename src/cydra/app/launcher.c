@@ -280,7 +280,7 @@ void cy__job_write_result(cy__sweep *s, const cy__job *job) {
     cy_dict_put(r, "return_value", job->has_value ? cy_new_float(a, job->value) : cy_new_null(a));
     if (job->error)
         cy_dict_put(r, "error", cy_new_str(a, job->error));
-    if (cy_yaml_write_file(path, r, 0) < 0)
+    if (cy_yaml_write_file(path, r, CY_YAML_NO_FSYNC) < 0)
         cy_error_clear();
     cy_arena_free(a);
     free(path);

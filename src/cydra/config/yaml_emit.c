@@ -807,7 +807,7 @@ int cy_yaml_write_file(const char *path, const cy_node *node, unsigned flags) {
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         (void)fchmod(fd, st.st_mode & 07777); /* replacing a file keeps its permissions */
-    if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, text, strlen(text)) < 0 || (!(flags & CY_YAML_NO_FSYNC) && fsync(fd) < 0)) {
         rc = cy_error_set(CY_EIO, NULL, "cannot write %s: %s", path, strerror(errno));
         close(fd);
         unlink(tmp);
