@@ -5,7 +5,7 @@
  *   A  per image: conv1 + relu (direct), conv2 over the channels dropout1 keeps (Winograd
  *      F(2x2, 3x3), 16 GEMMs, when the pool is 2x2; else im2col + 1 GEMM), then bias + relu
  *      + max-pool + dropout1 fused into one pass over the GEMM output
- *   B  fc1 forward, by blocks of 32 output features
+ *   B  fc1 forward, by blocks of 64 output features
  *      (serial: bias, relu, dropout2, fc2, log_softmax, loss and their backward)
  *   C  fc1 backward, by blocks of 576 input features: dW = dZ^T H and dH = dZ W
  *   D  per group of 4 images: un-pool, conv2 dW (into the group's partial sums; Winograd's dU)
@@ -35,7 +35,7 @@
 #define IMG           (NN_NET_IN_H * NN_NET_IN_W)
 #define IMG_STRIDE    800 /* an input image and the floats conv1's vector loads read past it */
 #define GROUP         4   /* images per backward unit (and per gradient partial sum) */
-#define FC1_FWD_BLOCK 32  /* fc1 output features per forward unit */
+#define FC1_FWD_BLOCK 64  /* fc1 output features per forward unit */
 #define FC1_BWD_BLOCK 576 /* fc1 input features per backward unit */
 #define REDUCE_BLOCK  2048
 #define NO_GRAD       0xff /* pool index of a window whose maximum is not > 0 */
