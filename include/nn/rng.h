@@ -63,6 +63,10 @@ void nn_rng_fill_uniform_f32(nn_rng *rng, float *out, size_t n, double from, dou
 /* One draw of torch's bernoulli(p) on CPU: 1 with probability p. */
 int nn_rng_bernoulli(nn_rng *rng, double p);
 
+/* n draws of nn_rng_bernoulli(p) as floats: out[i] = value when it draws 1, else 0 (a dropout
+ * mask is p = 1 - drop probability, value = 1 / (1 - drop) rounded to float). */
+void nn_rng_bernoulli_fill_f32(nn_rng *rng, float *out, size_t n, double p, float value);
+
 /* torch.empty((), dtype=torch.int64).random_(): uniform in [0, 2^63). */
 int64_t nn_rng_random_i64(nn_rng *rng);
 

@@ -240,9 +240,7 @@ int nn_dropout_forward(float *out, float *mask, const float *in, size_t n_masks,
     } else {
         /* PyTorch draws bernoulli(1 - p) into a float tensor, then divides it by 1 - p. */
         const double keep = 1.0 - p;
-        const float scale = 1.0f / (float)keep;
-        for (size_t i = 0; i < n_masks; i++)
-            mask[i] = nn_rng_bernoulli(rng, keep) ? scale : 0.0f;
+        nn_rng_bernoulli_fill_f32(rng, mask, n_masks, keep, 1.0f / (float)keep);
     }
     for (size_t i = 0; i < n_masks; i++)
         for (size_t j = 0; j < group; j++)

@@ -403,9 +403,7 @@ static void draw_mask(float *mask, size_t n, double p, nn_rng *rng) {
         return;
     }
     const double keep = 1.0 - p;
-    const float scale = 1.0f / (float)keep;
-    for (size_t i = 0; i < n; i++)
-        mask[i] = nn_rng_bernoulli(rng, keep) ? scale : 0.0f;
+    nn_rng_bernoulli_fill_f32(rng, mask, n, keep, 1.0f / (float)keep);
 }
 
 /* The conv2 channels of image n that reach fc1: those dropout1 keeps (Dropout2d in training),

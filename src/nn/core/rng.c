@@ -82,6 +82,16 @@ int nn_rng_bernoulli(nn_rng *rng, double p) {
     return nn_rng_uniform_f64(rng) < p;
 }
 
+void nn_rng_bernoulli_fill_f32(nn_rng *rng, float *out, size_t n, double p, float value) {
+    /* u = k * 2^-53 < p  <=>  k < p * 2^53 (scaling by a power of two is exact) <=>
+     * k < ceil(p * 2^53): the same draws as nn_rng_bernoulli, compared as integers */
+    const double t = ceil(p * 9007199254740992.0);
+    const uint64_t thr = t <= 0.0 ? 0 : t >= 9007199254740992.0 ? (UINT64_C(1) << 53) : (uint64_t)t;
+    const uint64_t mask = (UINT64_C(1) << 53) - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (nn_rng_u64(rng) & mask) < thr ? value : 0.0f;
+}
+
 int64_t nn_rng_random_i64(nn_rng *rng) {
     return (int64_t)(nn_rng_u64(rng) & INT64_MAX);
 }

@@ -82,6 +82,36 @@ static void test_bernoulli_matches_torch(void) {
     CHECK(ones > 2100 && ones < 2400); /* 3000 draws at 0.75 */
 }
 
+static void test_bernoulli_fill_equals_single_draws(void) {
+    /* the integer threshold agrees with the double comparison at every p, edges included */
+    const double ps[] = {0.0, 1.0,   0.5, 0.75, 0.25, 1e-300, 1.0 - 1e-16, 3.0 / 9007199254740992.0,
+                         0.1, 0.9999};
+    float out[2000];
+    for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
+        nn_rng a, b;
+        nn_rng_seed(&a, 100 + k);
+        b = a;
+        nn_rng_bernoulli_fill_f32(&a, out, 2000, ps[k], 2.5f);
+        size_t bad = 0;
+        for (int i = 0; i < 2000; i++)
+            bad += out[i] != (nn_rng_bernoulli(&b, ps[k]) ? 2.5f : 0.0f);
+        CHECK_EQ_INT(bad, 0);
+        CHECK(nn_rng_u32(&a) == nn_rng_u32(&b)); /* the same number of draws */
+    }
+    /* the torch golden sequence, through the bulk form */
+    size_t n;
+    const uint8_t *want = gold_u8(&G, "bernoulli_seed5_p0.75", &n);
+    nn_rng r;
+    nn_rng_seed(&r, 5);
+    float *m = malloc(n * sizeof(float));
+    nn_rng_bernoulli_fill_f32(&r, m, n, 0.75, 1.0f);
+    size_t bad = 0;
+    for (size_t i = 0; want && i < n; i++)
+        bad += (m[i] != 0.0f) != want[i];
+    CHECK_EQ_INT(bad, 0);
+    free(m);
+}
+
 static void test_randperm_matches_torch(void) {
     size_t n;
     const int32_t *want = gold_i32(&G, "randperm_seed9_n10000", &n);
@@ -139,6 +169,7 @@ int main(void) {
     RUN(test_rand_f64_bit_exact);
     RUN(test_uniform_f32_bit_exact);
     RUN(test_bernoulli_matches_torch);
+    RUN(test_bernoulli_fill_equals_single_draws);
     RUN(test_randperm_matches_torch);
     RUN(test_state_is_plain_data);
     gold_free(&G);
