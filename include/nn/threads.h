@@ -42,7 +42,8 @@ int nn_threads_init(int n);
 /* The pool's thread count T (starting the pool as nn_threads_init(0) if needed). */
 int nn_threads_count(void);
 
-/* Stops the worker threads; the next parallel loop starts the pool again. */
+/* Stops the worker threads; the next parallel loop starts the pool again. A child process made
+ * by fork() starts with no pool and makes its own on its first parallel loop. */
 void nn_threads_shutdown(void);
 
 /* A unit of work: `unit` in [0, n_units), `thread` in [0, nn_threads_count()) names the thread

@@ -48,6 +48,7 @@ static pool P = {
     .cv_done = PTHREAD_COND_INITIALIZER,
 };
 static atomic_int started; /* the pool's size has been decided */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static atomic_flag busy = ATOMIC_FLAG_INIT;
 static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local int tl_index = -1; /* this thread's index while it runs units */
@@ -136,7 +137,26 @@ static int env_threads(int *status) {
     return v > NN_THREADS_MAX ? NN_THREADS_MAX : (int)v;
 }
 
+/* A forked child has none of the workers (only the forking thread survives): forget them, so
+ * the child's first parallel loop starts a pool of its own instead of waiting forever. */
+static void atfork_child(void) {
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.cv_work, NULL);
+    pthread_cond_init(&P.cv_done, NULL);
+    pthread_mutex_init(&init_mu, NULL);
+    P.n_workers = 0;
+    P.stop = 0;
+    atomic_store(&started, 0);
+    atomic_flag_clear(&busy);
+    tl_index = -1;
+}
+
+static void register_atfork(void) {
+    pthread_atfork(NULL, NULL, atfork_child);
+}
+
 static int start_locked(int n) {
+    pthread_once(&atfork_once, register_atfork);
     int status = NN_OK;
     if (n <= 0)
         n = env_threads(&status);

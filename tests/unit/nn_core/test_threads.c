@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <stdatomic.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -133,6 +134,29 @@ static void test_sleeping_workers_wake(void) {
     }
 }
 
+static void test_forked_child_gets_its_own_pool(void) {
+    nn_threads_init(2);
+    check_every_unit_once(100); /* the parent's workers are running */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* a child that inherited a started pool without its threads must not hang */
+        static count_ctx c;
+        memset(&c, 0, sizeof c);
+        alarm(20);
+        nn_parallel_for(500, count_unit, &c);
+        int wrong = 0;
+        for (int i = 0; i < 500; i++)
+            wrong += atomic_load(&c.hits[i]) != 1;
+        _exit(wrong == 0 && nn_threads_count() >= 1 ? 0 : 1);
+    }
+    CHECK(pid > 0);
+    int status = -1;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    check_every_unit_once(100); /* and the parent's pool still works */
+}
+
 int main(void) {
     RUN(test_every_unit_runs_once);
     RUN(test_openblas_single_threaded);
@@ -140,6 +164,7 @@ int main(void) {
     RUN(test_environment_variable);
     RUN(test_shutdown_and_lazy_restart);
     RUN(test_sleeping_workers_wake);
+    RUN(test_forked_child_gets_its_own_pool);
     nn_threads_shutdown();
     return harness_summary();
 }
