@@ -31,7 +31,6 @@ try:
     import torch.nn.functional as F
 except ImportError:  # the oracle is optional; the checks without it still run
     torch = None
-warnings.filterwarnings("ignore", message="dropout2d: Received a 2-D input")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("CYDRA_SOURCE_DIR", os.path.join(HERE, "..", ".."))
@@ -225,7 +224,8 @@ def torch_test(state_dict, data_root):
     model.load_state_dict(state_dict)  # strict: every name and shape must match
     model.eval()
     loss, correct = 0.0, 0
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Dropout2d on a 2-D input warns in torch 1.13
         for i in range(0, len(y), 1000):
             out = model(v[i:i + 1000])
             loss += F.nll_loss(out, y[i:i + 1000], reduction="sum").item()
