@@ -201,17 +201,6 @@ static int make_data(cy_object **ds, cy_object **ld, const cy_node *cfg, const c
     return 0;
 }
 
-/* TopLvlConf without its `defaults` field, for binding: composition removes the defaults list
- * from the config, as Hydra does (same C struct, same offsets). */
-static const cy_field *bind_fields(size_t *n) {
-    size_t all;
-    const cy_field *f = M1TopLvlConf_schema.fields(&all);
-    *n = all - 1;
-    return f + 1;
-}
-static const cy_schema bind_schema = {"TopLvlConf", "TopLvlConf as composed", sizeof(M1TopLvlConf),
-                                      &M1TopLvlConf_type, bind_fields};
-
 static int task(const cy_node *cfg, cy_task_result *result, void *userdata) {
     (void)userdata;
     /* print(cfg.pretty()) in the tutorial */
@@ -222,7 +211,7 @@ static int task(const cy_node *cfg, cy_task_result *result, void *userdata) {
     free(yaml);
 
     M1TopLvlConf c;
-    if (cy_bind(&c, &bind_schema, cfg) < 0)
+    if (cy_bind(&c, &M1TopLvlConf_schema, cfg) < 0) /* its defaults list is skipped */
         return -1;
 
     cy_object *trd = NULL, *ted = NULL, *trl = NULL, *tel = NULL, *oo = NULL, *so = NULL;

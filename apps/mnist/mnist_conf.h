@@ -5,7 +5,7 @@
  * tutorial and hydra-torch. Its optimizer and scheduler configs are hydra-torch's generated
  * AdadeltaConf and StepLRConf as the tutorial imports them: every field but _target_ is typed Any,
  * and they carry the arguments hydra-torch generated (the full torch 1.13 signatures live in
- * libnn's catalogue, nn/optim_conf.h, under the same Python names).
+ * libnn's catalogue, nn/catalog.h, under the same Python names).
  */
 #ifndef MNIST_CONF_H
 #define MNIST_CONF_H

@@ -64,7 +64,7 @@ int cy_field_default(cy_node **out, cy_arena *a, const cy_field *f) {
     cy_node *raw, *node;
     int rc;
 
-    if (f->type.tag == CY_T_STRUCT && f->def && strstr(f->def, "${")) {
+    if (f->type.tag == CY_T_STRUCT && f->def && strncmp(f->def, "${", 2) == 0) {
         /* an interpolation as a nested config's default (OmegaConf: `other: Sub = "${sub}"`) */
         node = cy_new_str(a, f->def);
         cy_node_set_type(node, &f->type);
@@ -263,6 +263,13 @@ int cy_bind(void *out, const cy_schema *s, const cy_node *cfg) {
     memset(out, 0, s->size);
     for (size_t i = 0; i < n; i++) {
         const cy_node *child = cy_dict_get(cfg, fields[i].name);
+        if (!child && strcmp(fields[i].name, "defaults") == 0) {
+            /* a structured config's defaults list is consumed by composition, which removes it
+             * from the composed config: nothing to bind */
+            if (fields[i].bind == CY_BIND_NODE)
+                *(const cy_node **)((char *)out + fields[i].offset) = NULL;
+            continue;
+        }
         if (!child) {
             cy_error_set(CY_EKEY, "ConfigAttributeError", "Key '%s' not in '%s'", fields[i].name,
                          s->name);
