@@ -216,11 +216,36 @@ static void test_bind_optional_struct_and_deleted_key(void) {
     cy_arena_free(a);
 }
 
+#define DL_CONF(X)                                                                                 \
+    X(LIST(ANY), defaults, "[_self_]", "the defaults list composition consumes")                   \
+    X(STRUCT(InnerConf), inner, "{s: '${oc.env:CYDRA_SCHEMA_TEST,dflt}'}", "interpolation inside")
+CY_STRUCT(DlConf, DL_CONF)
+CY_SCHEMA(DlConf, DL_CONF, "a config with a defaults list")
+
+static void test_defaults_list_and_flow_interpolation(void) {
+    cy_arena *a = cy_arena_new();
+    cy_node *cfg;
+    CHECK_EQ_INT(cy_schema_instantiate(&cfg, a, &DlConf_schema), 0);
+    /* a flow-mapping default holding an interpolation keeps its other values */
+    CHECK_EQ_INT(cy_dict_get(cy_dict_get(cfg, "inner"), "a")->v.i, 1);
+    CHECK_EQ_INT(cy_dict_get(cy_dict_get(cfg, "inner"), "s")->kind, CY_INTERP);
+    /* composition removes `defaults`; binding then leaves the field NULL instead of failing */
+    cy_node_set_flag(cfg, CY_FLAG_STRUCT, CY_FLAG_FALSE);
+    cy_node *copy = cy_node_copy(a, cfg);
+    CHECK_EQ_INT(cy_node_delete(copy, "defaults"), 0);
+    DlConf c;
+    CHECK_EQ_INT(cy_bind(&c, &DlConf_schema, copy), 0);
+    CHECK(c.defaults == NULL);
+    CHECK_STREQ(c.inner.s, "dflt");
+    cy_arena_free(a);
+}
+
 int main(void) {
     RUN(test_fields_and_names);
     RUN(test_instantiate_defaults);
     RUN(test_validation_against_schema);
     RUN(test_bind);
     RUN(test_bind_optional_struct_and_deleted_key);
+    RUN(test_defaults_list_and_flow_interpolation);
     return harness_summary();
 }
