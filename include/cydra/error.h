@@ -26,6 +26,7 @@
 #define CYDRA_ERROR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -95,6 +96,18 @@ void cy_error_set_exc(const char *exc);
  * "    full_key: K", "    reference_type=R" (only when ref_type) and "    object_type=O".
  * Heap string, caller frees. */
 char *cy_error_text(const cy_error *err);
+
+/* "Did you mean" suggestions: the candidate closest to word, by optimal string alignment distance
+ * (edits and adjacent transpositions) within a third of the word's length (1 to 3 edits), or NULL.
+ * The incremental form takes candidates one at a time; ties keep the first. Strings are borrowed.
+ */
+typedef struct cy_suggest {
+    const char *word, *best;
+    size_t best_d, limit;
+} cy_suggest;
+void cy_suggest_init(cy_suggest *s, const char *word);
+void cy_suggest_add(cy_suggest *s, const char *candidate);
+const char *cy_suggest_closest(const char *word, const char *const *candidates, size_t n);
 
 /* A short name for a code ("validation error"), for logs. */
 const char *cy_strerror(int code);

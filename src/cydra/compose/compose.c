@@ -547,7 +547,7 @@ static const char *suggest_key(cy_arena *a, const cy_node *cfg, const char *key,
                     for (size_t i = 0; i < ng; i++)
                         cyc_parr_push(a, &cands, (void *)groups[i]);
             }
-            const char *best = cyc_suggest_closest(seg, (const char *const *)cands.v, cands.len);
+            const char *best = cy_suggest_closest(seg, (const char *const *)cands.v, cands.len);
             if (best)
                 result = cy_arena_printf(a, "%s%s%s%s", prefix.s ? prefix.s : "", best,
                                          dot ? "." : "", dot ? dot + 1 : "");

@@ -91,10 +91,6 @@ size_t cyc_sort_unique(const char **v, size_t n);
 
 char *cyc_xstrdup_or_null(const char *s);
 
-/* The closest candidate to `word` by edit distance (Damerau-Levenshtein, optimal string
- * alignment), or NULL when none is close enough to be a likely typo. */
-const char *cyc_suggest_closest(const char *word, const char *const *candidates, size_t n);
-
 /* Adds "Did you mean '<s>'?" on its own line after the whole text of the last error. */
 void cyc_error_add_hint(const char *suggestion);
 

@@ -177,60 +177,6 @@ char *cyc_xstrdup_or_null(const char *s) {
  * Suggestions
  */
 
-/* Optimal string alignment distance (Levenshtein plus adjacent transpositions), computed with
- * three rolling rows; case differences cost 1 like any substitution. */
-static size_t osa_distance(const char *s, const char *t) {
-    size_t n = strlen(s), m = strlen(t);
-    if (n > 64 || m > 64)
-        return (size_t)-1;
-    size_t rows[3][65];
-    size_t *pp = rows[0], *p = rows[1], *c = rows[2];
-    for (size_t j = 0; j <= m; j++)
-        p[j] = j;
-    for (size_t i = 1; i <= n; i++) {
-        c[0] = i;
-        for (size_t j = 1; j <= m; j++) {
-            size_t cost = s[i - 1] == t[j - 1] ? 0 : 1;
-            size_t best = p[j] + 1;
-            if (c[j - 1] + 1 < best)
-                best = c[j - 1] + 1;
-            if (p[j - 1] + cost < best)
-                best = p[j - 1] + cost;
-            if (i > 1 && j > 1 && s[i - 1] == t[j - 2] && s[i - 2] == t[j - 1] &&
-                pp[j - 2] + 1 < best)
-                best = pp[j - 2] + 1;
-            c[j] = best;
-        }
-        size_t *tmp = pp;
-        pp = p;
-        p = c;
-        c = tmp;
-    }
-    return p[m];
-}
-
-const char *cyc_suggest_closest(const char *word, const char *const *candidates, size_t n) {
-    size_t len = strlen(word);
-    /* one edit for short words, up to a third of the word for longer ones, never more than 3 */
-    size_t limit = len / 3;
-    if (limit < 1)
-        limit = 1;
-    if (limit > 3)
-        limit = 3;
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        if (!candidates[i] || strcmp(candidates[i], word) == 0)
-            continue;
-        size_t d = osa_distance(word, candidates[i]);
-        if (d <= limit && d < best_d) {
-            best = candidates[i];
-            best_d = d;
-        }
-    }
-    return best;
-}
-
 void cyc_error_add_hint(const char *suggestion) {
     const cy_error *e = cy_error_last();
     if (!suggestion || e->code == 0)

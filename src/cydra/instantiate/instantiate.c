@@ -133,61 +133,6 @@ static void sb_pyrepr(sbuf *b, const char *s) {
     sb_putn(b, &q, 1);
 }
 
-/* Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
-static size_t osa_distance(const char *s, const char *t) {
-    size_t n = strlen(s), m = strlen(t);
-    if (n > 128 || m > 128)
-        return (size_t)-1;
-    size_t rows[3][129];
-    size_t *pp = rows[0], *p = rows[1], *c = rows[2];
-    for (size_t j = 0; j <= m; j++)
-        p[j] = j;
-    for (size_t i = 1; i <= n; i++) {
-        c[0] = i;
-        for (size_t j = 1; j <= m; j++) {
-            size_t cost = s[i - 1] == t[j - 1] ? 0 : 1;
-            size_t best = p[j] + 1;
-            if (c[j - 1] + 1 < best)
-                best = c[j - 1] + 1;
-            if (p[j - 1] + cost < best)
-                best = p[j - 1] + cost;
-            if (i > 1 && j > 1 && s[i - 1] == t[j - 2] && s[i - 2] == t[j - 1] &&
-                pp[j - 2] + 1 < best)
-                best = pp[j - 2] + 1;
-            c[j] = best;
-        }
-        size_t *tmp = pp;
-        pp = p;
-        p = c;
-        c = tmp;
-    }
-    return p[m];
-}
-
-/* The candidate closest to word within a few edits (a third of the word, 1 to 3), or NULL. */
-typedef struct suggest {
-    const char *word, *best;
-    size_t best_d, limit;
-} suggest;
-
-static void suggest_init(suggest *sg, const char *word) {
-    size_t limit = strlen(word) / 3;
-    sg->word = word;
-    sg->best = NULL;
-    sg->best_d = (size_t)-1;
-    sg->limit = limit < 1 ? 1 : limit > 3 ? 3 : limit;
-}
-
-static void suggest_add(suggest *sg, const char *cand) {
-    if (!cand || strcmp(cand, sg->word) == 0)
-        return;
-    size_t d = osa_distance(sg->word, cand);
-    if (d <= sg->limit && d < sg->best_d) {
-        sg->best = cand;
-        sg->best_d = d;
-    }
-}
-
 static bool is_special_key(const char *k) {
     return k && (strcmp(k, "_target_") == 0 || strcmp(k, "_args_") == 0 ||
                  strcmp(k, "_recursive_") == 0 || strcmp(k, "_partial_") == 0 ||
@@ -266,12 +211,12 @@ const cy_target *cy_target_at(size_t i) {
 }
 
 static const char *closest_target(const char *name) {
-    suggest sg;
-    suggest_init(&sg, name);
+    cy_suggest sg;
+    cy_suggest_init(&sg, name);
     for (size_t i = 0; i < ntargets; i++) {
-        suggest_add(&sg, targets[i]->name);
+        cy_suggest_add(&sg, targets[i]->name);
         for (const char *const *a = targets[i]->aliases; a && *a; a++)
-            suggest_add(&sg, *a);
+            cy_suggest_add(&sg, *a);
     }
     return sg.best;
 }
@@ -695,10 +640,10 @@ static int bind(cy_arg **out, size_t *nout, const char **hint, cy_arena *a, cons
             /* a call-time argument that a nested target took is not this target's business */
             if (taken_by_nested(of, kw[k].name))
                 continue;
-            suggest sg;
-            suggest_init(&sg, kw[k].name);
+            cy_suggest sg;
+            cy_suggest_init(&sg, kw[k].name);
             for (size_t i = 0; i < n; i++)
-                suggest_add(&sg, fields[i]->name);
+                cy_suggest_add(&sg, fields[i]->name);
             *hint = sg.best;
             return cy_error_set(CY_EINSTANTIATE, "TypeError",
                                 "%s() got an unexpected keyword argument '%s'", fn, kw[k].name);

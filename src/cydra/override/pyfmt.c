@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cydra/node.h"
 #include "internal.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -18,138 +19,10 @@
 
 /* digits (no sign, no dot) and decimal exponent of the p-digit decimal nearest to v:
  * v ~= 0.d1d2...dp * 10^decpt. */
-static void digits_at(double v, int p, char *digits, int *decpt) {
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.*e", p - 1, v);
-    /* d.ddddde[+-]XX */
-    int n = 0;
-    const char *s = tmp;
-    if (*s == '-')
-        s++;
-    for (; *s && *s != 'e'; s++)
-        if (*s != '.')
-            digits[n++] = *s;
-    digits[n] = '\0';
-    *decpt = atoi(s + 1) + 1;
-}
-
-static double parse_digits(int neg, const char *digits, int decpt) {
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%s0.%se%d", neg ? "-" : "", digits, decpt);
-    return strtod(tmp, NULL);
-}
-
-/* digits +/- one unit in the last place; returns 0 when it changes the length. */
-static int step_digits(char *digits, int *decpt, int up) {
-    int n = (int)strlen(digits);
-    int i = n - 1;
-    if (up) {
-        while (i >= 0 && digits[i] == '9')
-            digits[i--] = '0';
-        if (i < 0) {
-            memmove(digits + 1, digits, (size_t)n + 1);
-            digits[0] = '1';
-            digits[n] = '\0'; /* keep n digits: 100..0 with the exponent one higher */
-            (*decpt)++;
-            return 1;
-        }
-        digits[i]++;
-    } else {
-        while (i >= 0 && digits[i] == '0')
-            digits[i--] = '9';
-        if (i < 0)
-            return 0;
-        digits[i]--;
-        if (digits[0] == '0')
-            return 0;
-    }
-    return 1;
-}
-
-/* Shortest digits that read back to v; among several of that length, the nearest (David Gay's
- * mode 0, which CPython uses). The correctly rounded p-digit value is the nearest; when it does
- * not read back but a neighbour does (the interval around a power of two is lopsided), the
- * neighbour is the answer. */
-static void shortest(double v, char *digits, int *decpt) {
-    int neg = v < 0;
-    for (int p = 1; p <= 17; p++) {
-        char d[40];
-        int e;
-        digits_at(v, p, d, &e);
-        if (parse_digits(neg, d, e) == v) {
-            strcpy(digits, d);
-            *decpt = e;
-            return;
-        }
-        for (int up = 0; up <= 1; up++) {
-            char d2[40];
-            int e2 = e;
-            strcpy(d2, d);
-            if (step_digits(d2, &e2, up) && parse_digits(neg, d2, e2) == v) {
-                strcpy(digits, d2);
-                *decpt = e2;
-                return;
-            }
-        }
-    }
-    digits_at(v, 17, digits, decpt);
-}
-
+/* Python's repr(float) is cy_float_repr's (libcydra's one implementation, checked against Python
+ * on millions of doubles). */
 void ov_float_repr(double v, char buf[32]) {
-    if (isnan(v)) {
-        strcpy(buf, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        strcpy(buf, v < 0 ? "-inf" : "inf");
-        return;
-    }
-    if (v == 0) {
-        strcpy(buf, signbit(v) ? "-0.0" : "0.0");
-        return;
-    }
-    char d[40];
-    int decpt;
-    shortest(v, d, &decpt);
-    int n = (int)strlen(d);
-    while (n > 1 && d[n - 1] == '0')
-        d[--n] = '\0';
-    char *o = buf;
-    if (v < 0)
-        *o++ = '-';
-    if (decpt <= -4 || decpt > 16) {
-        *o++ = d[0];
-        if (n > 1) {
-            *o++ = '.';
-            memcpy(o, d + 1, (size_t)n - 1);
-            o += n - 1;
-        }
-        int x = decpt - 1;
-        sprintf(o, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
-        return;
-    }
-    if (decpt <= 0) {
-        *o++ = '0';
-        *o++ = '.';
-        for (int i = 0; i < -decpt; i++)
-            *o++ = '0';
-        memcpy(o, d, (size_t)n);
-        o += n;
-    } else if (decpt >= n) {
-        memcpy(o, d, (size_t)n);
-        o += n;
-        for (int i = n; i < decpt; i++)
-            *o++ = '0';
-        *o++ = '.';
-        *o++ = '0';
-    } else {
-        memcpy(o, d, (size_t)decpt);
-        o += decpt;
-        *o++ = '.';
-        memcpy(o, d + decpt, (size_t)(n - decpt));
-        o += n - decpt;
-    }
-    *o = '\0';
+    cy_float_repr(v, buf);
 }
 
 char *cy_override_float_repr(double v, char buf[32]) {

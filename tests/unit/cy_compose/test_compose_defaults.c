@@ -275,16 +275,16 @@ static void test_compose_parsed(void) {
 
 static void test_suggestions(void) {
     const char *keys[] = {"epochs", "batch_size", "seed", "lr", "log_interval"};
-    CHECK_STREQ(cyc_suggest_closest("epoch", keys, 5), "epochs");
-    CHECK_STREQ(cyc_suggest_closest("Epochs", keys, 5), "epochs");
-    CHECK_STREQ(cyc_suggest_closest("epcohs", keys, 5), "epochs"); /* transposition */
-    CHECK_STREQ(cyc_suggest_closest("batchsize", keys, 5), "batch_size");
-    CHECK_STREQ(cyc_suggest_closest("sed", keys, 5), "seed");
-    CHECK(cyc_suggest_closest("lr", keys, 5) == NULL); /* exact: nothing to suggest */
-    CHECK(cyc_suggest_closest("momentum", keys, 5) == NULL);
-    CHECK(cyc_suggest_closest("x", keys, 5) == NULL);
-    CHECK_STREQ(cyc_suggest_closest("l", keys, 5), "lr");
-    CHECK(cyc_suggest_closest("anything", keys, 0) == NULL);
+    CHECK_STREQ(cy_suggest_closest("epoch", keys, 5), "epochs");
+    CHECK_STREQ(cy_suggest_closest("Epochs", keys, 5), "epochs");
+    CHECK_STREQ(cy_suggest_closest("epcohs", keys, 5), "epochs"); /* transposition */
+    CHECK_STREQ(cy_suggest_closest("batchsize", keys, 5), "batch_size");
+    CHECK_STREQ(cy_suggest_closest("sed", keys, 5), "seed");
+    CHECK(cy_suggest_closest("lr", keys, 5) == NULL); /* exact: nothing to suggest */
+    CHECK(cy_suggest_closest("momentum", keys, 5) == NULL);
+    CHECK(cy_suggest_closest("x", keys, 5) == NULL);
+    CHECK_STREQ(cy_suggest_closest("l", keys, 5), "lr");
+    CHECK(cy_suggest_closest("anything", keys, 0) == NULL);
 
     /* the hint goes after the key facts, context lines stay above */
     cy_error_set(CY_EKEY, "ConfigKeyError", "Key 'epoch' not in 'MNISTConf'");
