@@ -323,6 +323,9 @@ char *cy_float_repr(double f, char buf[32]);
  * "{'a': 1}"), as OmegaConf puts $VALUE into messages. In n's arena. */
 const char *cy_node_pystr(const cy_node *n);
 
+/* Python's repr() of a string ('abc', "it's", 'a\\nb'), in arena. */
+const char *cy_str_pyrepr(cy_arena *arena, const char *s);
+
 /* The Python type name of the held value ("str", "int", "float", "bool", "NoneType", "list",
  * "dict"), as OmegaConf puts $VALUE_TYPE into messages. */
 const char *cy_node_pytype(const cy_node *n);

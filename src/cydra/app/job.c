@@ -80,70 +80,17 @@ int cy__mkdirs(const char *path) {
     return rc;
 }
 
-static void repr_str(char **buf, size_t *len, size_t *cap, const char *s) {
-    /* Python: single quotes unless the string has ' and no ". */
-    char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
-    size_t need = *len + 4 * strlen(s) + 8;
-    if (need > *cap) {
-        *cap = need * 2;
-        *buf = realloc(*buf, *cap);
-        if (!*buf)
-            abort();
-    }
-    char *o = *buf + *len;
-    *o++ = q;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '\\' || *c == (unsigned char)q) {
-            *o++ = '\\';
-            *o++ = (char)*c;
-        } else if (*c == '\n') {
-            *o++ = '\\';
-            *o++ = 'n';
-        } else if (*c == '\t') {
-            *o++ = '\\';
-            *o++ = 't';
-        } else if (*c == '\r') {
-            *o++ = '\\';
-            *o++ = 'r';
-        } else if (*c < 0x20 || *c == 0x7f) {
-            o += sprintf(o, "\\x%02x", *c);
-        } else {
-            *o++ = (char)*c;
-        }
-    }
-    *o++ = q;
-    *o = '\0';
-    *len = (size_t)(o - *buf);
-}
-
 char *cy__py_list_repr(const char *const *items, size_t n) {
-    size_t len = 0, cap = 64;
-    char *buf = malloc(cap);
-    if (!buf)
+    cy_arena *a = cy_arena_new();
+    const char *text = "[";
+    for (size_t i = 0; i < n; i++)
+        text = cy_arena_printf(a, "%s%s%s", text, i ? ", " : "", cy_str_pyrepr(a, items[i]));
+    char *out = malloc(strlen(text) + 2);
+    if (!out)
         abort();
-    buf[len++] = '[';
-    for (size_t i = 0; i < n; i++) {
-        if (i) {
-            if (len + 3 > cap) {
-                cap *= 2;
-                buf = realloc(buf, cap);
-                if (!buf)
-                    abort();
-            }
-            buf[len++] = ',';
-            buf[len++] = ' ';
-        }
-        buf[len] = '\0';
-        repr_str(&buf, &len, &cap, items[i]);
-    }
-    if (len + 2 > cap) {
-        buf = realloc(buf, cap + 2);
-        if (!buf)
-            abort();
-    }
-    buf[len++] = ']';
-    buf[len] = '\0';
-    return buf;
+    sprintf(out, "%s]", text);
+    cy_arena_free(a);
+    return out;
 }
 
 /* The string a key holds, resolved (NULL with the error set when absent or not a string). */

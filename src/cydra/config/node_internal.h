@@ -60,7 +60,6 @@ const char *cy__error_ref_type(const cy_node *container);
 /* Python repr() of the value n holds ("'abc'", "1.5", "None", "<Color.RED: 1>", "{'a': 1}"). */
 const char *cy__node_pyrepr(cy_arena *arena, const cy_node *n);
 /* Python repr() of a string. */
-const char *cy__str_pyrepr(cy_arena *arena, const char *s);
 
 /* A new empty node of the same class in the arena, with every field of n copied except the
  * value and the parent (children are not copied). */

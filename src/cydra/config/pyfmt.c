@@ -262,7 +262,7 @@ static void repr_str(sbuf *b, const char *s) {
     sb_put(b, &q, 1);
 }
 
-const char *cy__str_pyrepr(cy_arena *a, const char *s) {
+const char *cy_str_pyrepr(cy_arena *a, const char *s) {
     sbuf b = {0};
     repr_str(&b, s);
     return sb_finish(&b, a);

@@ -361,7 +361,7 @@ static int r_env(const cy_node **out, const cy_resolver_call *c) {
     }
     /* str(KeyError(msg)) is repr(msg) */
     const char *msg = cy_arena_printf(c->arena, "Environment variable '%s' not found", key);
-    return cy_error_set(CY_EKEY, "KeyError", "%s", cy__str_pyrepr(c->arena, msg));
+    return cy_error_set(CY_EKEY, "KeyError", "%s", cy_str_pyrepr(c->arena, msg));
 }
 
 static int r_select(const cy_node **out, const cy_resolver_call *c) {

@@ -179,14 +179,14 @@ static void test_float_repr_handwritten(void) {
 
 static void test_str_repr(void) {
     cy_arena *a = cy_arena_new();
-    CHECK_STREQ(cy__str_pyrepr(a, "abc"), "'abc'");
-    CHECK_STREQ(cy__str_pyrepr(a, "it's"), "\"it's\"");
-    CHECK_STREQ(cy__str_pyrepr(a, "a'b\"c"), "'a\\'b\"c'");
-    CHECK_STREQ(cy__str_pyrepr(a, "tab\there\nnl\\"), "'tab\\there\\nnl\\\\'");
-    CHECK_STREQ(cy__str_pyrepr(a, "\x01\x7f"), "'\\x01\\x7f'");
-    CHECK_STREQ(cy__str_pyrepr(a, "caf\xc3\xa9"), "'caf\xc3\xa9'");
-    CHECK_STREQ(cy__str_pyrepr(a, "nb\xc2\xa0sp"), "'nb\\xa0sp'");
-    CHECK_STREQ(cy__str_pyrepr(a, "zw\xe2\x80\x8bsp"), "'zw\\u200bsp'");
+    CHECK_STREQ(cy_str_pyrepr(a, "abc"), "'abc'");
+    CHECK_STREQ(cy_str_pyrepr(a, "it's"), "\"it's\"");
+    CHECK_STREQ(cy_str_pyrepr(a, "a'b\"c"), "'a\\'b\"c'");
+    CHECK_STREQ(cy_str_pyrepr(a, "tab\there\nnl\\"), "'tab\\there\\nnl\\\\'");
+    CHECK_STREQ(cy_str_pyrepr(a, "\x01\x7f"), "'\\x01\\x7f'");
+    CHECK_STREQ(cy_str_pyrepr(a, "caf\xc3\xa9"), "'caf\xc3\xa9'");
+    CHECK_STREQ(cy_str_pyrepr(a, "nb\xc2\xa0sp"), "'nb\\xa0sp'");
+    CHECK_STREQ(cy_str_pyrepr(a, "zw\xe2\x80\x8bsp"), "'zw\\u200bsp'");
     cy_arena_free(a);
 }
 
