@@ -25,17 +25,17 @@ extern "C" {
 #define NN_MAX_DIMS 4
 
 typedef struct nn_tensor {
-    float *data;                  /* contiguous, row-major; not owned */
-    int ndim;                     /* 0 (scalar) .. NN_MAX_DIMS */
-    int64_t shape[NN_MAX_DIMS];   /* unused trailing dims are 1 */
-    size_t numel;                 /* product of shape[0..ndim) */
+    float *data;                /* contiguous, row-major; not owned */
+    int ndim;                   /* 0 (scalar) .. NN_MAX_DIMS */
+    int64_t shape[NN_MAX_DIMS]; /* unused trailing dims are 1 */
+    size_t numel;               /* product of shape[0..ndim) */
 } nn_tensor;
 
 /* A trainable parameter: value and gradient have the same shape; grad may be NULL when absent. */
 typedef struct nn_param {
     const char *name; /* state_dict name, e.g. "fc1.bias"; borrowed, lives as long as the model */
     nn_tensor value;
-    float *grad;      /* value.numel floats, or NULL */
+    float *grad; /* value.numel floats, or NULL */
 } nn_param;
 
 /* Builds a view over data with the given shape (ndim <= NN_MAX_DIMS). */

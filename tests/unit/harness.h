@@ -56,7 +56,7 @@ static inline int harness_summary(void) {
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond))                                                                               \
-            harness_fail(__FILE__, __LINE__, "check failed: %s", #cond);                          \
+            harness_fail(__FILE__, __LINE__, "check failed: %s", #cond);                           \
     } while (0)
 
 #define CHECK_EQ_INT(a, b)                                                                         \
@@ -70,7 +70,7 @@ static inline int harness_summary(void) {
     do {                                                                                           \
         const char *sa_ = (a), *sb_ = (b);                                                         \
         if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0)                                                 \
-            harness_fail(__FILE__, __LINE__, "%s == %s:\n  got:      \"%s\"\n  expected: \"%s\"", \
+            harness_fail(__FILE__, __LINE__, "%s == %s:\n  got:      \"%s\"\n  expected: \"%s\"",  \
                          #a, #b, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                      \
     } while (0)
 
@@ -78,7 +78,7 @@ static inline int harness_summary(void) {
 #define CHECK_CLOSE(a, b, atol, rtol)                                                              \
     do {                                                                                           \
         double da_ = (double)(a), db_ = (double)(b);                                               \
-        if (!(fabs(da_ - db_) <= (atol) + (rtol) * fabs(db_)))                                     \
+        if (!(fabs(da_ - db_) <= (atol) + (rtol)*fabs(db_)))                                       \
             harness_fail(__FILE__, __LINE__, "%s ~= %s: %.9g vs %.9g", #a, #b, da_, db_);          \
     } while (0)
 

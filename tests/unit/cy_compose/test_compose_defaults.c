@@ -38,8 +38,7 @@ static void test_default_paths(void) {
          "server/sub@server"},
         {D_GROUP, "/db", "pg", NULL, "server", "server", NULL, "db", "db/pg", "server.db",
          "db@server.db"},
-        {D_GROUP, "/db", "pg", "_global_.x", "server", "server", NULL, "db", "db/pg", "x",
-         "db@x"},
+        {D_GROUP, "/db", "pg", "_global_.x", "server", "server", NULL, "db", "db/pg", "x", "db@x"},
         {D_GROUP, "group2", NULL, NULL, "group1", "group1", NULL, "group1/group2",
          "group1/group2/None", "group1.group2", "group1/group2"},
         /* config defaults */
@@ -77,7 +76,10 @@ static void test_default_paths(void) {
 
 static void test_memo_invalidation(void) {
     cy_arena *a = cy_arena_new();
-    dflt d = {.kind = D_GROUP, .group = "db", .value = "mysql", .parent_base_dir = "",
+    dflt d = {.kind = D_GROUP,
+              .group = "db",
+              .value = "mysql",
+              .parent_base_dir = "",
               .parent_package = ""};
     CHECK_STREQ(cyc_dflt_config_path(a, &d), "db/mysql");
     d.value = "pg";
