@@ -349,3 +349,16 @@ NN_HOT void nn_conv1_backward_split2(float *dweight, float *dbias, const float *
         dbias[c] += hsum8(&ab);
     }
 }
+
+NN_HOT void nn_add_to(float *restrict dst, const float *restrict src, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f a, b;
+        load8(&a, dst + i);
+        load8(&b, src + i);
+        a += b;
+        memcpy(dst + i, &a, sizeof a);
+    }
+    for (; i < n; i++)
+        dst[i] += src[i];
+}

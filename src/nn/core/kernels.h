@@ -109,17 +109,20 @@ void nn_split_relu_to_plain(float *plain, const float *da1s, const float *a1s, c
  * t = ty * 12 + tx, GEMM products M (16, c_out, 144); xi = 4 i + k indexes the 4x4 transform.
  */
 
-/* U = G w G^T for every (out, in) pair of w (c_out, c_in, 3, 3). */
-void nn_wino_weights(float *U, const float *w, int c_out, int c_in);
+/* U = G w G^T for the (out, in) pairs of w (c_out, c_in, 3, 3) with out in [o0, o1). */
+void nn_wino_weights(float *U, const float *w, int c_out, int c_in, int o0, int o1);
 
-/* dw (c_out, c_in, 3, 3) = G^T dU G, overwritten. */
-void nn_wino_weights_backward(float *dw, const float *dU, int c_out, int c_in);
+/* dw (c_out, c_in, 3, 3) = G^T dU G for out in [o0, o1), overwritten. */
+void nn_wino_weights_backward(float *dw, const float *dU, int c_out, int c_in, int o0, int o1);
 
 /* V = B^T d B of every 4x4 patch (stride 2) of the phase-split a1s (P = 2). */
 void nn_wino_input(float *V, const float *a1s, const pool_geom *g);
 
 /* da1s (phase-split, overwritten) = sum over patches of B dV B^T. */
 void nn_wino_input_backward(float *da1s, const float *dV, const pool_geom *g);
+
+/* dst[i] += src[i] for i < n (vectorised: GCC's -O2 leaves loops of unknown length scalar). */
+void nn_add_to(float *restrict dst, const float *restrict src, size_t n);
 
 /* y[i] = max(x[i], 0); y may alias x. */
 void nn_relu_inplace(float *x, size_t n);

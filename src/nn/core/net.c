@@ -479,6 +479,7 @@ static inline void pool8(const v8f *y, int pp, float b, float *hc, uint8_t *ic, 
     v8f m = y[0] + bv;
     m = (v8f)((v8si)m & ~(m < zero)); /* relu; NaN stays NaN */
     v8si id = {0};
+#pragma GCC unroll 4
     for (int q = 1; q < pp; q++) {
         v8f v = y[q] + bv;
         v = (v8f)((v8si)v & ~(v < zero));
@@ -566,6 +567,7 @@ NN_HOT static void wino_epilogue(const nn_net *net, int n, int train, const int 
         for (int o = 0; o < T; o += 8) { /* T = 144 = 18 * 8 */
             /* one column k of M at a time, so the 16 products never sit in memory twice */
             v8f r0[4], r1[4], y[4];
+#pragma GCC unroll 4
             for (int k = 0; k < 4; k++) {
                 v8f m0, m1, m2, m3;
                 ld8(&m0, mj + k * plane + o);
@@ -684,10 +686,21 @@ static void head_forward(nn_net *net, int n, int train) {
     nn_log_softmax_forward(net->logp, logits, n, NN_NET_CLASSES);
 }
 
+/* Units of output channels for the per-step weight transforms (serial, they would cost a
+ * tenth of a millisecond while the other threads wait). */
+#define WINO_W_BLOCK 8
+
+static void wino_weights_block(void *vctx, int unit, int thread) {
+    nn_net *net = vctx;
+    const int o0 = unit * WINO_W_BLOCK;
+    const int o1 = o0 + WINO_W_BLOCK < net->C2 ? o0 + WINO_W_BLOCK : net->C2;
+    nn_wino_weights(net->U, net->params[P_C2W].value.data, net->C2, net->C1, o0, o1);
+}
+
 /* Refreshes what the forward pass derives from the weights: Winograd's U = G w G^T. */
 static void prepare_weights(nn_net *net) {
     if (net->wino)
-        nn_wino_weights(net->U, net->params[P_C2W].value.data, net->C2, net->C1);
+        nn_parallel_for((net->C2 + WINO_W_BLOCK - 1) / WINO_W_BLOCK, wino_weights_block, net);
 }
 
 /* Runs the forward pass of n <= max_batch images already in net->x (prepare_weights done). */
@@ -856,8 +869,10 @@ NN_HOT static void wino_unpool(const nn_net *net, int n, int train, const int *k
             /* A^T rows: (1, 1, 1, 0) for 0 and (0, 1, -1, -1) for 1 */
             const v8f a[4] = {one - dy, one, one - dy - dy, -dy};
             const v8f b[4] = {one - dx, one, one - dx - dx, -dx};
+#pragma GCC unroll 4
             for (int i = 0; i < 4; i++) {
                 const v8f ga = g * a[i];
+#pragma GCC unroll 4
                 for (int k = 0; k < 4; k++) {
                     const v8f v = ga * b[k];
                     st8(dj + (i * 4 + k) * plane + o, &v);
@@ -893,10 +908,8 @@ static void bwd_group(void *vctx, int unit, int thread) {
                         s->V + (size_t)xi * C1 * T, T, 0.0f, s->dU + (size_t)xi * kc * C1, C1);
             for (int xi = 0; xi < 16; xi++)
                 for (int j = 0; j < kc; j++) {
-                    float *dst = pw2 + ((size_t)xi * C2 + s->kept[j]) * C1;
-                    const float *src = s->dU + ((size_t)xi * kc + j) * C1;
-                    for (int k = 0; k < C1; k++)
-                        dst[k] += src[k];
+                    nn_add_to(pw2 + ((size_t)xi * C2 + s->kept[j]) * C1,
+                              s->dU + ((size_t)xi * kc + j) * C1, (size_t)C1);
                 }
             /* dV_xi (C1, 144) = U_xi^T (C1, kc) * dM_xi (kc, 144), then back to a1 */
             size_t up;
@@ -912,10 +925,7 @@ static void bwd_group(void *vctx, int unit, int thread) {
             /* dWk (kc, K2) = dz (kc, ncol) * col^T (ncol, K2) */
             nn_gemm(0, 1, kc, K2, nc, 1.0f, dz, nc, s->col, nc, 0.0f, s->dwk, K2);
             for (int j = 0; j < kc; j++) {
-                float *dst = pw2 + (size_t)s->kept[j] * K2;
-                const float *src = s->dwk + (size_t)j * K2;
-                for (int k = 0; k < K2; k++)
-                    dst[k] += src[k];
+                nn_add_to(pw2 + (size_t)s->kept[j] * K2, s->dwk + (size_t)j * K2, (size_t)K2);
             }
             /* dcol (K2, ncol) = Wk^T (K2, kc) * dz (kc, ncol), then back to a1's layout */
             const float *w = kept_weights(net, s->kept, kc, s->wk);
@@ -948,10 +958,16 @@ static void reduce_block(void *vctx, int unit, int thread) {
     float *dst = net->gsum;
     memcpy(dst + i0, net->partial + i0, (i1 - i0) * sizeof(float));
     for (int gi = 1; gi < ctx->groups; gi++) {
-        const float *src = net->partial + (size_t)gi * net->plen;
-        for (size_t i = i0; i < i1; i++)
-            dst[i] += src[i];
+        nn_add_to(dst + i0, net->partial + (size_t)gi * net->plen + i0, i1 - i0);
     }
+}
+
+static void wino_dweights_block(void *vctx, int unit, int thread) {
+    nn_net *net = vctx;
+    const int o0 = unit * WINO_W_BLOCK;
+    const int o1 = o0 + WINO_W_BLOCK < net->C2 ? o0 + WINO_W_BLOCK : net->C2;
+    nn_wino_weights_backward(net->params[P_C2W].grad, net->gsum + poff_c2w(net), net->C2, net->C1,
+                             o0, o1);
 }
 
 /* The summed partials into the gradient block (Winograd's dU becomes dW = G^T dU G). */
@@ -961,8 +977,7 @@ static void finish_conv_grads(nn_net *net) {
     memcpy(net->params[P_C1B].grad, net->gsum + poff_c1b(net), (size_t)net->C1 * sizeof(float));
     memcpy(net->params[P_C2B].grad, net->gsum + poff_c2b(net), (size_t)net->C2 * sizeof(float));
     if (net->wino)
-        nn_wino_weights_backward(net->params[P_C2W].grad, net->gsum + poff_c2w(net), net->C2,
-                                 net->C1);
+        nn_parallel_for((net->C2 + WINO_W_BLOCK - 1) / WINO_W_BLOCK, wino_dweights_block, net);
     else
         memcpy(net->params[P_C2W].grad, net->gsum + poff_c2w(net), net->w2len * sizeof(float));
 }

@@ -66,20 +66,26 @@ static void g_transform_adjoint(float *y, const float *x) {
     }
 }
 
-void nn_wino_weights(float *U, const float *w, int c_out, int c_in) {
+void nn_wino_weights(float *U, const float *w, int c_out, int c_in, int o0, int o1) {
     const size_t plane = (size_t)c_out * c_in;
-    for (int o = 0; o < c_out; o++)
-        for (int c = 0; c < c_in; c++) {
-            float u[16];
-            g_transform(u, w + ((size_t)o * c_in + c) * 9);
+    float tmp[16][64]; /* a row of 64 input channels at a time, then 16 contiguous copies */
+    for (int o = o0; o < o1; o++)
+        for (int c0 = 0; c0 < c_in; c0 += 64) {
+            const int nc = c_in - c0 < 64 ? c_in - c0 : 64;
+            for (int c = 0; c < nc; c++) {
+                float u[16];
+                g_transform(u, w + ((size_t)o * c_in + c0 + c) * 9);
+                for (int xi = 0; xi < 16; xi++)
+                    tmp[xi][c] = u[xi];
+            }
             for (int xi = 0; xi < 16; xi++)
-                U[xi * plane + (size_t)o * c_in + c] = u[xi];
+                memcpy(U + xi * plane + (size_t)o * c_in + c0, tmp[xi], (size_t)nc * sizeof(float));
         }
 }
 
-void nn_wino_weights_backward(float *dw, const float *dU, int c_out, int c_in) {
+void nn_wino_weights_backward(float *dw, const float *dU, int c_out, int c_in, int o0, int o1) {
     const size_t plane = (size_t)c_out * c_in;
-    for (int o = 0; o < c_out; o++)
+    for (int o = o0; o < o1; o++)
         for (int c = 0; c < c_in; c++) {
             float x[16];
             for (int xi = 0; xi < 16; xi++)
@@ -101,6 +107,7 @@ NN_HOT void nn_wino_input(float *V, const float *a1s, const pool_geom *g) {
                 /* V[i][k] = sum_a B^T[i][a] e[a][k], e[a][k] = sum_b d[a][b] B^T[k][b]: one
                  * output column k at a time, so nothing leaves the registers */
                 const float *rows[4];
+#pragma GCC unroll 4
                 for (int a = 0; a < 4; a++)
                     rows[a] = a1s + (size_t)(c * 26 + 2 * ty + a) * 2 * WP + tx0;
                 float *dst = V + (size_t)c * hp2 + ty * T + tx0;
@@ -134,48 +141,76 @@ NN_HOT void nn_wino_input(float *V, const float *a1s, const pool_geom *g) {
             }
 }
 
-/* da1s = B dV B^T added over the overlapping 4x4 patches. The second pass (tx 4..11) zeroes
- * the lanes of tx 4..7 first, which the first pass added already. */
+/* da1s = B dV B^T summed over the overlapping 4x4 patches, each output row written once.
+ *
+ * Tile row ty covers rows 2 ty .. 2 ty + 3; its rows 2 and 3 are rows 0 and 1 of tile row ty + 1,
+ * so they are carried (in `carry`) and finished one tile row later. Along a row, patch columns
+ * b = p and b = p + 2 of tile tx land on phase p, index tx and tx + 1: the row's value at u is
+ * dd[p][u] + dd[p + 2][u - 1], a one-lane shift in registers. The 12 tiles of a tile row are two
+ * 8-lane passes (tx 0..7 and 4..11); pass A gives u 0..7, pass B u 8..11 (stored first, then
+ * overwritten from u 4 on by pass A) and u 12. No partial overlap of a recent store is ever
+ * loaded back, which would defeat the CPU's store forwarding. */
 NN_HOT void nn_wino_input_backward(float *da1s, const float *dV, const pool_geom *g) {
     const int WP = g->WP, hp2 = g->hp2, T = 12;
-    const size_t plane = (size_t)g->C1 * hp2;
-    const v8si keep_hi = {0, 0, 0, 0, -1, -1, -1, -1};
-    const size_t row_floats = (size_t)2 * WP;
-    for (int c = 0; c < g->C1; c++)
+    const size_t plane = (size_t)g->C1 * hp2, row_floats = (size_t)2 * WP;
+    const v8f zero = {0};
+    const v8si shift1 = {8, 0, 1, 2, 3, 4, 5, 6}; /* lane 8 is zero's lane 0 */
+    for (int c = 0; c < g->C1; c++) {
+        float carry[2][2][16]; /* [row a - 2][phase][u]: the next tile row's rows 0 and 1 */
+        memset(carry, 0, sizeof carry);
         for (int ty = 0; ty < T; ty++) {
-            /* zero each row just before its first patch adds to it (while it is in L1) */
-            float *first = da1s + (size_t)(c * 26 + 2 * ty + (ty ? 2 : 0)) * row_floats;
-            memset(first, 0, (ty ? 2 : 4) * row_floats * sizeof(float));
-            for (int tx0 = 0; tx0 <= 4; tx0 += 4) {
-                const float *src = dV + (size_t)c * hp2 + ty * T + tx0;
+            v8f dd[2][4][4]; /* [pass][a][b] */
+#pragma GCC unroll 2
+            for (int pass = 0; pass < 2; pass++) {
+                const float *src = dV + (size_t)c * hp2 + ty * T + pass * 4;
                 v8f v[4][4];
+#pragma GCC unroll 16
                 for (int xi = 0; xi < 16; xi++)
                     ld(&v[xi / 4][xi % 4], src + xi * plane);
-                if (tx0)
-                    for (int xi = 0; xi < 16; xi++)
-                        v[xi / 4][xi % 4] = (v8f)((v8si)v[xi / 4][xi % 4] & keep_hi);
-                v8f s[4][4]; /* s[a][k] = sum_i B^T[i][a] v[i][k] */
-                for (int k = 0; k < 4; k++) {
-                    s[0][k] = v[0][k];
-                    s[1][k] = (v[1][k] - v[2][k]) + v[3][k];
-                    s[2][k] = (v[1][k] + v[2][k]) - v[0][k];
-                    s[3][k] = -v[3][k];
-                }
+#pragma GCC unroll 4
                 for (int a = 0; a < 4; a++) {
-                    v8f dd[4]; /* dd[b] = sum_k s[a][k] B^T[k][b] */
-                    dd[0] = s[a][0];
-                    dd[1] = (s[a][1] - s[a][2]) + s[a][3];
-                    dd[2] = (s[a][1] + s[a][2]) - s[a][0];
-                    dd[3] = -s[a][3];
-                    float *row = da1s + (size_t)(c * 26 + 2 * ty + a) * 2 * WP;
-                    float *dst[4] = {row + tx0, row + WP + tx0, row + tx0 + 1, row + WP + tx0 + 1};
-                    for (int b = 0; b < 4; b++) {
-                        v8f cur;
-                        ld(&cur, dst[b]);
-                        cur += dd[b];
-                        st(dst[b], &cur);
-                    }
+                    v8f s[4]; /* s[k] = sum_i B^T[i][a] v[i][k] */
+#pragma GCC unroll 4
+                    for (int k = 0; k < 4; k++)
+                        s[k] = a == 0   ? v[0][k]
+                               : a == 1 ? (v[1][k] - v[2][k]) + v[3][k]
+                               : a == 2 ? (v[1][k] + v[2][k]) - v[0][k]
+                                        : -v[3][k];
+                    dd[pass][a][0] = s[0]; /* dd[b] = sum_k s[k] B^T[k][b] */
+                    dd[pass][a][1] = (s[1] - s[2]) + s[3];
+                    dd[pass][a][2] = (s[1] + s[2]) - s[0];
+                    dd[pass][a][3] = -s[3];
                 }
             }
+#pragma GCC unroll 4
+            for (int a = 0; a < 4; a++)
+#pragma GCC unroll 2
+                for (int p = 0; p < 2; p++) {
+                    const v8f ra = dd[0][a][p] + __builtin_shuffle(dd[0][a][p + 2], zero, shift1);
+                    const v8f rb = dd[1][a][p] + __builtin_shuffle(dd[1][a][p + 2], zero, shift1);
+                    const float last = dd[1][a][p + 2][7];
+                    float *dst;
+                    v8f out_a = ra, out_b = rb;
+                    float out_l = last;
+                    if (a < 2) { /* a finished row: add what the tile row above left */
+                        dst = da1s + (size_t)(c * 26 + 2 * ty + a) * row_floats + (size_t)p * WP;
+                        v8f ca, cb;
+                        ld(&ca, carry[a][p]);
+                        ld(&cb, carry[a][p] + 4);
+                        out_a += ca;
+                        out_b += cb;
+                        out_l += carry[a][p][12];
+                    } else {
+                        dst = carry[a - 2][p];
+                    }
+                    st(dst + 4, &out_b);
+                    st(dst, &out_a);
+                    dst[12] = out_l;
+                }
         }
+        for (int r = 0; r < 2; r++) /* rows 24 and 25: the last tile row's carry */
+            for (int p = 0; p < 2; p++)
+                memcpy(da1s + (size_t)(c * 26 + 24 + r) * row_floats + (size_t)p * WP, carry[r][p],
+                       (size_t)WP * sizeof(float));
+    }
 }
