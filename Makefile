@@ -3,6 +3,8 @@
 #   make test     install what is missing, build, run every test (ends with ctest's summary)
 #   make run      install, build, fetch MNIST, train with the default config
 #   make data     fetch MNIST into data/MNIST/raw/
+# A fresh Debian has no make: scripts/deps.sh build (or apt-get install make) comes first.
+# CI: .ci/run, described in docs/ci.md.
 BUILD      ?= build
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -26,7 +28,7 @@ test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
 data: deps
-	@scripts/fetch-mnist.sh data
+	@BUILD=$(BUILD) scripts/fetch-mnist.sh data
 
 run: build data
 	./$(BUILD)/mnist_00
