@@ -113,7 +113,8 @@ int nn_net_flat_features(const nn_net *net);
 void nn_net_set_training(nn_net *net, int training);
 int nn_net_is_training(const nn_net *net);
 
-/* Replaces the generator dropout draws from (borrowed; NULL goes back to the net's own). */
+/* Replaces the generator dropout draws from (borrowed; NULL goes back to the net's own, seeded
+ * with opts.seed when the net was created and advanced only by the net's own draws). */
 void nn_net_set_rng(nn_net *net, nn_rng *rng);
 
 /* Forward pass of x (n, 1, 28, 28) -> logp (n, 10) log-probabilities (logp may be NULL when

@@ -236,12 +236,8 @@ int nn_net_create(nn_net **out, const nn_net_opts *opts, nn_rng *rng) {
     net->wino = opts->conv2_algo == NN_CONV_WINOGRAD ||
                 (opts->conv2_algo == NN_CONV_AUTO && opts->maxpool1_kernel_size == 2);
     net->training = 1;
-    if (rng) {
-        net->rng = rng;
-    } else {
-        nn_rng_seed(&net->own_rng, opts->seed);
-        net->rng = &net->own_rng;
-    }
+    nn_rng_seed(&net->own_rng, opts->seed); /* also what nn_net_set_rng(net, NULL) returns to */
+    net->rng = rng ? rng : &net->own_rng;
 
     const int64_t shapes[N_PARAMS][4] = {
         {net->C1, 1, CONV_K, CONV_K},

@@ -379,6 +379,44 @@ static void test_errors(void) {
     nn_net_free(NULL);
 }
 
+static void test_set_rng(void) {
+    /* a net created with an outside generator can switch to its own (seeded with opts.seed)
+     * and back; masks then follow whichever generator is current */
+    nn_net_opts o = NN_NET_OPTS_INIT;
+    o.max_batch = 2;
+    o.seed = 5;
+    nn_rng outside;
+    nn_rng_seed(&outside, 77);
+    nn_net *a, *b;
+    CHECK_EQ_INT(nn_net_create(&a, &o, &outside), NN_OK);
+    CHECK_EQ_INT(nn_net_create(&b, &o, NULL), NN_OK); /* draws its init from its own seed 5 */
+    float x[2 * 784];
+    for (int i = 0; i < 2 * 784; i++)
+        x[i] = (float)(i % 17) / 8.0f - 0.5f;
+    int32_t labels[2] = {3, 8};
+    /* give a b's weights, then both draw masks from a generator seeded with 5 */
+    size_t nw;
+    float *wa = nn_net_param_block(a, &nw);
+    memcpy(wa, nn_net_param_block(b, NULL), nw * sizeof(float));
+    nn_rng five;
+    nn_rng_seed(&five, 5);
+    nn_net_set_rng(a, &five);
+    nn_rng fresh_b;
+    nn_rng_seed(&fresh_b, 5);
+    nn_net_set_rng(b, &fresh_b);
+    float la, lb;
+    CHECK_EQ_INT(nn_net_train_step(a, &la, x, labels, 2, NN_REDUCTION_SUM), NN_OK);
+    CHECK_EQ_INT(nn_net_train_step(b, &lb, x, labels, 2, NN_REDUCTION_SUM), NN_OK);
+    CHECK(la == lb);
+    CHECK(memcmp(nn_net_grad_block(a, NULL), nn_net_grad_block(b, NULL), nw * sizeof(float)) == 0);
+    nn_net_set_rng(a, NULL); /* a's own generator: seeded with 5, never drawn from */
+    nn_net_set_rng(b, NULL); /* b's own: seed 5, advanced by its initialisation */
+    CHECK_EQ_INT(nn_net_train_step(a, &la, x, labels, 2, NN_REDUCTION_SUM), NN_OK);
+    CHECK(isfinite(la));
+    nn_net_free(a);
+    nn_net_free(b);
+}
+
 static void test_dropout_p1_and_p0(void) {
     /* p = 1 zeroes everything after the pooling and draws nothing; p = 0 draws nothing */
     nn_net_opts o = NN_NET_OPTS_INIT;
@@ -427,6 +465,7 @@ int main(void) {
     g_algo = NN_CONV_AUTO;
     RUN(test_configured_small_net_full_grads); /* a 3x3 pool: im2col */
     RUN(test_errors);
+    RUN(test_set_rng);
     RUN(test_dropout_p1_and_p0);
     gold_free(&D);
     gold_free(&S);
