@@ -21,7 +21,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include <cblas.h>
+#include "nn/blas.h"
 
 #include "nn/error.h"
 #include "nn/layers.h"
@@ -152,8 +152,8 @@ typedef struct peak_ctx {
 static void peak_unit(void *vctx, int unit, int thread) {
     peak_ctx *p = vctx;
     for (int r = 0; r < p->reps; r++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, PEAK_N, PEAK_N, PEAK_N, 1.0f,
-                    p->a[unit], PEAK_N, p->b[unit], PEAK_N, 0.0f, p->c[unit], PEAK_N);
+        nn_blas_sgemm(0, 0, PEAK_N, PEAK_N, PEAK_N, 1.0f, p->a[unit], PEAK_N, p->b[unit], PEAK_N,
+                      0.0f, p->c[unit], PEAK_N);
 }
 
 /* T single-threaded sgemms at once, one per engine thread (how the engine uses OpenBLAS),
@@ -185,14 +185,13 @@ static double sgemm_peak(int threads, double *per_core, double *ob_threaded) {
         a[i] = (float)(i % 7) * 0.1f;
         b[i] = (float)(i % 5) * 0.1f;
     }
-    openblas_set_num_threads(threads);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, a, N, b, N, 0.0f, c, N);
+    nn_blas_set_threads(threads);
+    nn_blas_sgemm(0, 0, N, N, N, 1.0f, a, N, b, N, 0.0f, c, N);
     t0 = now();
     for (int r = 0; r < 3; r++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, a, N, b, N, 0.0f, c,
-                    N);
+        nn_blas_sgemm(0, 0, N, N, N, 1.0f, a, N, b, N, 0.0f, c, N);
     dt = now() - t0;
-    openblas_set_num_threads(1);
+    nn_blas_set_threads(1);
     *ob_threaded = 2.0 * N * N * (double)N * 3 / dt / 1e9;
     free(a);
     free(b);

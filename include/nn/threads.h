@@ -25,6 +25,8 @@
 #ifndef NN_THREADS_H
 #define NN_THREADS_H
 
+#include "nn/blas.h" /* nn_blas_corename, declared there */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -55,11 +57,6 @@ typedef void (*nn_parallel_fn)(void *ctx, int unit, int thread);
  * for nothing: it runs its units serially on the calling thread (thread index 0 from outside
  * the pool, the caller's own index from inside a unit). */
 void nn_parallel_for(int n_units, nn_parallel_fn fn, void *ctx);
-
-/* OpenBLAS's name for the kernels it chose ("Haswell", "SkylakeX", ...). OpenBLAS picks them
- * when it loads, from the CPU or from OPENBLAS_CORETYPE; a generic choice such as "Prescott"
- * on an AVX2 machine means the GEMMs run several times slower than they could. */
-const char *nn_blas_corename(void);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,9 @@ import contextlib
 import io
 import json
 import os
+
+# LBFGS's dot products round as OpenBLAS's kernels do: the generic ones, as the replay pins them.
+os.environ.setdefault("OPENBLAS_CORETYPE", "Prescott")
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))

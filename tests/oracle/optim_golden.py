@@ -34,6 +34,10 @@ import os
 import sys
 import warnings
 
+# torch's dot products (LBFGS) round as OpenBLAS's kernels do: pin the generic ones, which the
+# replays pin too (OpenBLAS 0.3.21 falls back to them on CPUs it does not know).
+os.environ.setdefault("OPENBLAS_CORETYPE", "Prescott")
+
 import torch
 from torch.optim import lr_scheduler as L
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cblas.h>
+#include "nn/blas.h"
 
 /* Hot loops get an AVX-512, an AVX2 and a baseline clone, picked once at load time by the CPU's
  * features (not its model: "arch=" clones test the model and miss newer CPUs). */
@@ -29,8 +29,7 @@
 static inline void nn_gemm(int trans_a, int trans_b, int M, int N, int K, float alpha,
                            const float *A, int lda, const float *B, int ldb, float beta, float *C,
                            int ldc) {
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    nn_blas_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* Geometry of one convolution (square kernel, equal stride and padding on both axes). */

@@ -19,6 +19,7 @@
  * zero after the pooling, so its rows are left out of all three conv2 GEMMs (a quarter of the
  * work at p = 0.25) - the kept rows get exactly what they would get otherwise.
  */
+#include "nn/blas.h"
 #include "nn/net.h"
 #include "nn/error.h"
 #include "nn/threads.h"
@@ -215,6 +216,8 @@ int nn_net_create(nn_net **out, const nn_net_opts *opts, nn_rng *rng) {
         opts = &defaults;
     int st = check_opts(opts);
     if (st)
+        return st;
+    if ((st = nn_blas_load()) != NN_OK)
         return st;
     nn_net *net = calloc(1, sizeof *net);
     if (!net)

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cblas.h>
+#include "nn/blas.h"
 
 /* How long an idle worker (or the waiting caller) spins before sleeping. */
 #define SPIN_NS 200000L
@@ -168,7 +168,10 @@ static int start_locked(int n) {
         n = NN_THREADS_MAX;
     if (atomic_load(&started))
         stop_workers();
-    openblas_set_num_threads(1);
+    int blas = nn_blas_load();
+    if (blas != NN_OK)
+        return blas;
+    nn_blas_set_threads(1);
     P.n = n;
     P.start_gen = atomic_load(&P.gen);
     for (int i = 1; i < n; i++) {
@@ -257,9 +260,4 @@ void nn_parallel_for(int n_units, nn_parallel_fn fn, void *ctx) {
         }
     }
     atomic_flag_clear(&busy);
-}
-
-const char *nn_blas_corename(void) {
-    const char *s = openblas_get_corename();
-    return s ? s : "unknown";
 }

@@ -4,7 +4,7 @@
  */
 #include "optim_internal.h"
 
-#include <cblas.h>
+#include "nn/blas.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,7 +114,7 @@ float nn__torch_sum_f32(const float *x, size_t n) {
 }
 
 float nn__torch_dot_f32(const float *x, const float *y, size_t n) {
-    return cblas_sdot((int)n, x, 1, y, 1);
+    return nn_blas_sdot((int)n, x, y);
 }
 
 /* ------------------------------------------------------------------------------------------ */
