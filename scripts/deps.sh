@@ -20,9 +20,10 @@ build_pkgs=(gcc libc6-dev make cmake pkg-config libyaml-dev libopenblas-dev libc
 # Testing: Debian's Python with the oracles (tests/py run with /usr/bin/python3; torch and
 # omegaconf re-check golden files), clang with its sanitizer and libFuzzer runtimes (fuzz/),
 # Fashion-MNIST (a second IDX dataset for the loader tests), bash-completion (completion tests),
-# procps (ps/kill in the multirun and SLURM tests), curl (fetch-mnist.sh's curl path), git.
+# procps (ps/kill in the multirun and SLURM tests), curl (fetch-mnist.sh's curl path), git, time
+# (/usr/bin/time measures the trainer's peak RSS in test_mnist_00_train_full).
 test_pkgs=(python3 python3-numpy python3-yaml python3-torch python3-omegaconf clang
-           libclang-rt-14-dev dataset-fashion-mnist bash-completion procps curl git)
+           libclang-rt-14-dev dataset-fashion-mnist bash-completion procps curl git time)
 
 mode=${1:-build}
 case $mode in

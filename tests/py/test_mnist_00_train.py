@@ -154,7 +154,7 @@ def parse_records(text):
     return [tuple(r) for r in recs]
 
 
-def run(args, data=None, env=None, cwd=None, timeout=300):
+def run(args, data=None, env=None, cwd=None, timeout=300, prefix=()):
     cwd = cwd or tempfile.mkdtemp(prefix="cydra-train-")
     e = dict(os.environ)
     e.update({"LC_ALL": "C.UTF-8", "CYDRA_NUM_THREADS": "2",
@@ -163,7 +163,7 @@ def run(args, data=None, env=None, cwd=None, timeout=300):
         e["CYDRA_DATA_DIR"] = data
     if env:
         e.update(env)
-    argv = [EXE] + list(args)
+    argv = list(prefix) + [EXE] + list(args)
     p = subprocess.run(argv, cwd=cwd, env=e, capture_output=True, timeout=timeout)
     return Run(argv, cwd, p.returncode, p.stdout.decode("utf-8", "replace"),
                p.stderr.decode("utf-8", "replace"))
