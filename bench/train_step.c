@@ -1,15 +1,15 @@
 /*
  * train_step.c - times the MNIST engine: the sgemm peak of this machine, training steps of the
- * tutorial's Net (batch 64, gather + normalise + train step + an Adadelta step written here
- * with torch.optim.Adadelta's arithmetic, so the bench builds with nn_core alone), a training
- * epoch, a forward pass of 1000 test images and a test pass of 10000; then the peak RSS.
+ * tutorial's Net (batch 64, gather + normalise + train step + libnn's Adadelta step, as
+ * build/mnist_00 runs them), a training epoch, a forward pass of 1000 test images and a test
+ * pass of 10000; then the peak RSS.
  *
  *     bench_train_step [--threads N] [--steps N | --epoch] [--data DIR]
  *
  * Prints key=value lines (bench/run.sh reads them next to torch_mnist.py's). Uses the idx
  * files in DIR (default data/MNIST/raw) when they are there, else synthetic images of the
  * same size; the dataset stays uint8 (47 MB + 7.8 MB), batches are normalised on the fly.
- * bench-libs: nn_core
+ * bench-libs: nn_core nn_optim
  * GFLOP/s are nominal: 71.57 MFLOP per training image (the 4.58 GFLOP of a 64-image step,
  * PyTorch's work), even where the engine skips the channels Dropout2d zeroes.
  */
@@ -26,6 +26,7 @@
 #include "nn/error.h"
 #include "nn/layers.h"
 #include "nn/net.h"
+#include "nn/optim.h"
 #include "nn/rng.h"
 #include "nn/threads.h"
 
@@ -111,33 +112,6 @@ static void synth(uint8_t *img, uint8_t *lab, size_t n, uint64_t seed) {
                 d[y * 28 + x] = v;
             }
     }
-}
-
-/* ---- an Adadelta step (torch.optim.Adadelta, lr 1.0, rho 0.9, eps 1e-6) ---- */
-
-typedef struct adadelta {
-    float *w, *g, *sq, *acc;
-    size_t n;
-} adadelta;
-
-#define OPT_BLOCK 16384
-
-static void adadelta_block(void *vctx, int unit, int thread) {
-    const adadelta *a = vctx;
-    size_t i0 = (size_t)unit * OPT_BLOCK, i1 = i0 + OPT_BLOCK < a->n ? i0 + OPT_BLOCK : a->n;
-    const float rho = 0.9f, eps = 1e-6f, lr = 1.0f;
-    for (size_t i = i0; i < i1; i++) {
-        float g = a->g[i];
-        float sq = a->sq[i] * rho + g * g * (1.0f - rho);
-        float delta = sqrtf(a->acc[i] + eps) / sqrtf(sq + eps) * g;
-        a->acc[i] = a->acc[i] * rho + delta * delta * (1.0f - rho);
-        a->sq[i] = sq;
-        a->w[i] -= lr * delta;
-    }
-}
-
-static void adadelta_step(adadelta *a) {
-    nn_parallel_for((int)((a->n + OPT_BLOCK - 1) / OPT_BLOCK), adadelta_block, a);
 }
 
 /* ---- the sgemm peak ---- */
@@ -270,11 +244,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "error: %s\n", nn_error_last());
         return 1;
     }
-    size_t nw;
-    adadelta opt = {.w = nn_net_param_block(net, &nw), .g = nn_net_grad_block(net, NULL)};
-    opt.n = nw;
-    opt.sq = calloc(nw, sizeof(float));
-    opt.acc = calloc(nw, sizeof(float));
+    int np;
+    nn_param *params = nn_net_params(net, &np);
+    nn_adadelta_opts ao = NN_ADADELTA_OPTS_INIT; /* the tutorial's lr 1.0, rho 0.9, eps 1e-6 */
+    nn_optim *opt;
+    if (nn_optim_adadelta_new(&opt, params, np, &ao) != NN_OK) {
+        fprintf(stderr, "error: %s\n", nn_error_last());
+        return 1;
+    }
 
     int64_t *perm = malloc(TRAIN_N * sizeof(int64_t));
     float *xb = malloc((size_t)TEST_BATCH * 784 * sizeof(float));
@@ -301,7 +278,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "error: %s\n", nn_error_last());
             return 1;
         }
-        adadelta_step(&opt);
+        nn_optim_step(opt, NULL, NULL);
         double dt = now() - t0;
         if (s >= warm) {
             t_steps += dt;
@@ -365,7 +342,7 @@ int main(int argc, char **argv) {
            peak, per_core, ob_threaded, step_gflops / peak);
 
     nn_net_free(net);
-    free(opt.sq), free(opt.acc), free(perm), free(xb), free(yb), free(logp);
+    nn_optim_free(opt), free(perm), free(xb), free(yb), free(logp);
     free(train_x), free(train_y), free(test_x), free(test_y);
     nn_threads_shutdown();
     return 0;

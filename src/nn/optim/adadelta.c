@@ -53,13 +53,35 @@ NN_OPTIM_KERNEL static void adadelta_kernel(size_t n, float *restrict x, const f
     }
 }
 
+typedef struct adadelta_args {
+    float *x, *square_avg, *acc_delta;
+    const float *grad;
+    float sign, wd, rho, one_m_rho, eps, neg_lr;
+    int has_wd;
+} adadelta_args;
+
+static void adadelta_range(void *ctx, size_t i0, size_t i1) {
+    const adadelta_args *a = ctx;
+    adadelta_kernel(i1 - i0, a->x + i0, a->grad + i0, a->square_avg + i0, a->acc_delta + i0,
+                    a->sign, a->has_wd, a->wd, a->rho, a->one_m_rho, a->eps, a->neg_lr);
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
     s->step += 1;
-    adadelta_kernel(n, p->value.data, p->grad, slots, slots + n, o->maximize ? -1.0f : 1.0f,
-                    o->weight_decay != 0, f32(o->weight_decay), f32(o->rho), f32(1 - o->rho),
-                    f32(o->eps), f32(-o->lr));
+    adadelta_args a = {.x = p->value.data,
+                       .square_avg = slots,
+                       .acc_delta = slots + n,
+                       .grad = p->grad,
+                       .sign = o->maximize ? -1.0f : 1.0f,
+                       .wd = f32(o->weight_decay),
+                       .rho = f32(o->rho),
+                       .one_m_rho = f32(1 - o->rho),
+                       .eps = f32(o->eps),
+                       .neg_lr = f32(-o->lr),
+                       .has_wd = o->weight_decay != 0};
+    nn__optim_parallel(n, adadelta_range, &a);
 }
 
 static const char *const slot_names[] = {"square_avg", "acc_delta"};

@@ -69,16 +69,43 @@ NN_OPTIM_KERNEL static void adam_kernel(size_t n, float *restrict x, const float
     }
 }
 
+typedef struct adam_args {
+    float *x, *exp_avg, *exp_avg_sq, *max_sq;
+    const float *grad;
+    float sign, wd, b1, one_m_b1, b2, one_m_b2, bc2_sqrt, eps, neg_step_size;
+    int has_wd, amsgrad;
+} adam_args;
+
+static void adam_range(void *ctx, size_t i0, size_t i1) {
+    const adam_args *a = ctx;
+    adam_kernel(i1 - i0, a->x + i0, a->grad + i0, a->exp_avg + i0, a->exp_avg_sq + i0,
+                a->max_sq + i0, a->sign, a->has_wd, a->wd, a->b1, a->one_m_b1, a->b2, a->one_m_b2,
+                a->amsgrad, a->bc2_sqrt, a->eps, a->neg_step_size);
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
     s->step = f32(s->step + 1); /* step_t += 1, a float32 tensor */
     const double bc1 = 1 - pow(o->betas[0], s->step);
     const double bc2 = 1 - pow(o->betas[1], s->step);
-    adam_kernel(n, p->value.data, p->grad, slots, slots + n, slots + 2 * n,
-                o->maximize ? -1.0f : 1.0f, o->weight_decay != 0, f32(o->weight_decay),
-                f32(o->betas[0]), f32(1 - o->betas[0]), f32(o->betas[1]), f32(1 - o->betas[1]),
-                o->amsgrad, f32(sqrt(bc2)), f32(o->eps), f32(-(o->lr / bc1)));
+    adam_args a = {.x = p->value.data,
+                   .exp_avg = slots,
+                   .exp_avg_sq = slots + n,
+                   .max_sq = slots + 2 * n,
+                   .grad = p->grad,
+                   .sign = o->maximize ? -1.0f : 1.0f,
+                   .wd = f32(o->weight_decay),
+                   .b1 = f32(o->betas[0]),
+                   .one_m_b1 = f32(1 - o->betas[0]),
+                   .b2 = f32(o->betas[1]),
+                   .one_m_b2 = f32(1 - o->betas[1]),
+                   .bc2_sqrt = f32(sqrt(bc2)),
+                   .eps = f32(o->eps),
+                   .neg_step_size = f32(-(o->lr / bc1)),
+                   .has_wd = o->weight_decay != 0,
+                   .amsgrad = o->amsgrad};
+    nn__optim_parallel(n, adam_range, &a);
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};

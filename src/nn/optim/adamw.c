@@ -62,16 +62,42 @@ NN_OPTIM_KERNEL static void adamw_kernel(size_t n, float *restrict x, const floa
     }
 }
 
+typedef struct adamw_args {
+    float *x, *exp_avg, *exp_avg_sq, *max_sq;
+    const float *grad;
+    float sign, decay, b1, one_m_b1, b2, one_m_b2, bc2_sqrt, eps, neg_step_size;
+    int amsgrad;
+} adamw_args;
+
+static void adamw_range(void *ctx, size_t i0, size_t i1) {
+    const adamw_args *a = ctx;
+    adamw_kernel(i1 - i0, a->x + i0, a->grad + i0, a->exp_avg + i0, a->exp_avg_sq + i0,
+                 a->max_sq + i0, a->sign, a->decay, a->b1, a->one_m_b1, a->b2, a->one_m_b2,
+                 a->amsgrad, a->bc2_sqrt, a->eps, a->neg_step_size);
+}
+
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
     const size_t n = p->value.numel;
     s->step = f32(s->step + 1);
     const double bc1 = 1 - pow(o->betas[0], s->step);
     const double bc2 = 1 - pow(o->betas[1], s->step);
-    adamw_kernel(n, p->value.data, p->grad, slots, slots + n, slots + 2 * n,
-                 o->maximize ? -1.0f : 1.0f, f32(1 - o->lr * o->weight_decay), f32(o->betas[0]),
-                 f32(1 - o->betas[0]), f32(o->betas[1]), f32(1 - o->betas[1]), o->amsgrad,
-                 f32(sqrt(bc2)), f32(o->eps), f32(-(o->lr / bc1)));
+    adamw_args a = {.x = p->value.data,
+                    .exp_avg = slots,
+                    .exp_avg_sq = slots + n,
+                    .max_sq = slots + 2 * n,
+                    .grad = p->grad,
+                    .sign = o->maximize ? -1.0f : 1.0f,
+                    .decay = f32(1 - o->lr * o->weight_decay),
+                    .b1 = f32(o->betas[0]),
+                    .one_m_b1 = f32(1 - o->betas[0]),
+                    .b2 = f32(o->betas[1]),
+                    .one_m_b2 = f32(1 - o->betas[1]),
+                    .bc2_sqrt = f32(sqrt(bc2)),
+                    .eps = f32(o->eps),
+                    .neg_step_size = f32(-(o->lr / bc1)),
+                    .amsgrad = o->amsgrad};
+    nn__optim_parallel(n, adamw_range, &a);
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};

@@ -135,6 +135,12 @@ struct nn_optim_ops {
     int single_group; /* LBFGS: "doesn't support per-parameter options" */
 };
 
+/* Runs fn(ctx, i0, i1) over pieces [i0, i1) of [0, n) on libnn's thread pool, serially when n
+ * is small. For the per-element kernels: an element's result does not depend on the split, so
+ * the numbers are the same for any thread count. */
+typedef void (*nn__range_fn)(void *ctx, size_t i0, size_t i1);
+void nn__optim_parallel(size_t n, nn__range_fn fn, void *ctx);
+
 /* The short class name of a table ("Adam" from "torch.optim.adam.Adam"). */
 const char *nn__class_name(const char *target);
 

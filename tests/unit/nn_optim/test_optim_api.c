@@ -7,6 +7,7 @@
  */
 #include "golden.h"
 #include "nn/sched.h"
+#include "nn/threads.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Construction errors against torch                                                            */
@@ -457,6 +458,71 @@ static void test_sched_errors(void) {
     nn_optim_free(o2);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Large parameters are updated in pieces on the thread pool                                     */
+
+#define BIG_N   100003 /* seven pieces, the last one short */
+#define SMALL_N 977    /* one piece, updated serially: the period of values and gradients */
+
+/* three steps of the optimizer on a parameter of n elements with gradients from the step number */
+static void three_steps(const nn_optim_desc *d, float *x, size_t n) {
+    float *g = malloc(n * sizeof(float));
+    nn_param p = {"w", nn_tensor_view(x, 1, (int64_t[]){(int64_t)n}), g};
+    char opts[4096];
+    nn_optim_opts_init(d, opts);
+    nn_optim *o = NULL;
+    CHECK(nn_optim_new(&o, d, &p, 1, opts) == NN_OK);
+    for (int step = 0; o && step < 3; step++) {
+        for (size_t i = 0; i < n; i++)
+            g[i] = sinf((float)(i % SMALL_N) * 0.37f + (float)step) * 0.1f;
+        nn_optim_step(o, NULL, NULL);
+    }
+    nn_optim_free(o);
+    free(g);
+}
+
+static void init_x(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = cosf((float)(i % SMALL_N) * 0.11f);
+}
+
+static void test_parallel_update(void) {
+    const char *names[] = {"torch.optim.Adadelta", "torch.optim.Adam", "torch.optim.AdamW",
+                           "torch.optim.RMSprop"};
+    float *one = malloc(BIG_N * sizeof(float)), *two = malloc(BIG_N * sizeof(float));
+    float small[SMALL_N];
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        const nn_optim_desc *d = nn_optim_find(names[k]);
+        CHECK(d != NULL);
+        if (!d)
+            continue;
+        nn_threads_init(1);
+        init_x(one, BIG_N);
+        three_steps(d, one, BIG_N);
+        nn_threads_init(2);
+        init_x(two, BIG_N);
+        three_steps(d, two, BIG_N);
+        init_x(small, SMALL_N);
+        three_steps(d, small, SMALL_N);
+        /* the same bits for any thread count */
+        if (memcmp(one, two, BIG_N * sizeof(float)) != 0)
+            harness_fail(__FILE__, __LINE__, "%s: 1 and 2 threads differ", names[k]);
+        /* element i starts and moves as element i % 977 of the serial update */
+        size_t bad = BIG_N;
+        for (size_t i = 0; i < BIG_N && bad == BIG_N; i++)
+            if (memcmp(&one[i], &small[i % SMALL_N], sizeof(float)) != 0)
+                bad = i;
+        if (bad < BIG_N)
+            harness_fail(__FILE__, __LINE__, "%s: element %zu differs from the serial update",
+                         names[k], bad);
+        if (one[0] == cosf(0.0f))
+            harness_fail(__FILE__, __LINE__, "%s: no update", names[k]);
+    }
+    nn_threads_init(0);
+    free(one);
+    free(two);
+}
+
 int main(void) {
     RUN(test_errors_golden);
     RUN(test_hyperparameters);
@@ -465,5 +531,6 @@ int main(void) {
     RUN(test_sparse_adam_zeros);
     RUN(test_closures);
     RUN(test_sched_errors);
+    RUN(test_parallel_update);
     return harness_summary();
 }
