@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "cydra/config/sbuf.h"
 
 enum { NARGS_0, NARGS_1, NARGS_OPT };
 
@@ -57,47 +58,6 @@ static const option options[] = {
 #define NOPTIONS (sizeof options / sizeof options[0])
 
 /* ---------------------------------------------------------------------------------------------
- * Small growable string
- */
-
-typedef struct str {
-    char *s;
-    size_t len, cap;
-} str;
-
-static void str_add(str *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2 + 64;
-        b->s = realloc(b->s, b->cap);
-        if (!b->s)
-            abort();
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void str_puts(str *b, const char *s) {
-    str_add(b, s, strlen(s));
-}
-
-static void str_printf(str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void str_printf(str *b, const char *fmt, ...) {
-    va_list ap, ap2;
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *tmp = malloc((size_t)n + 1);
-    if (!tmp)
-        abort();
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    str_add(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-/* ---------------------------------------------------------------------------------------------
  * Usage, wrapped as argparse's HelpFormatter wraps it
  */
 
@@ -112,35 +72,35 @@ static int terminal_columns(void) {
 }
 
 static char *choices_text(const char *const *choices) {
-    str b = {0};
-    str_puts(&b, "{");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "{");
     for (size_t i = 0; choices[i]; i++) {
         if (i)
-            str_puts(&b, ",");
-        str_puts(&b, choices[i]);
+            cy__sb_puts(&b, ",");
+        cy__sb_puts(&b, choices[i]);
     }
-    str_puts(&b, "}");
-    return b.s;
+    cy__sb_puts(&b, "}");
+    return cy__sb_take_or_abort(&b);
 }
 
 /* Lays parts out on lines of at most width columns, argparse's get_lines. */
-static void get_lines(str *out, size_t *nlines, const char **parts, size_t n, size_t indent,
+static void get_lines(cy_sbuf *out, size_t *nlines, const char **parts, size_t n, size_t indent,
                       size_t first_len, size_t width, int first_has_prefix) {
     size_t line_len = (first_has_prefix ? first_len : indent) - 1;
     int line_empty = 1;
     for (size_t i = 0; i < n; i++) {
         size_t plen = strlen(parts[i]);
         if (line_len + 1 + plen > width && !line_empty) {
-            str_puts(out, "\n");
+            cy__sb_puts(out, "\n");
             (*nlines)++;
             for (size_t k = 0; k < indent; k++)
-                str_puts(out, " ");
+                cy__sb_puts(out, " ");
             line_len = indent - 1;
             line_empty = 1;
         }
         if (!line_empty)
-            str_puts(out, " ");
-        str_puts(out, parts[i]);
+            cy__sb_puts(out, " ");
+        cy__sb_puts(out, parts[i]);
         line_empty = 0;
         line_len += plen + 1;
     }
@@ -152,68 +112,71 @@ char *cy_args_usage(const char *prog) {
     size_t n = 0;
     for (size_t i = 0; i < NOPTIONS; i++) {
         const option *o = &options[i];
-        str b = {0};
-        str_printf(&b, "[%s", o->longs);
+        cy_sbuf b = {0};
+        cy__sb_printf(&b, "[%s", o->longs);
         if (o->nargs == NARGS_1 && o->choices) {
             char *c = choices_text(o->choices);
-            str_printf(&b, " %s", c);
+            cy__sb_printf(&b, " %s", c);
             free(c);
         } else if (o->nargs == NARGS_1) {
-            str_printf(&b, " %s", o->metavar);
+            cy__sb_printf(&b, " %s", o->metavar);
         } else if (o->nargs == NARGS_OPT) {
             char *c = choices_text(o->choices);
-            str_printf(&b, " [%s]", c);
+            cy__sb_printf(&b, " [%s]", c);
             free(c);
         }
-        str_puts(&b, "]");
-        owned[n] = b.s;
-        parts[n++] = b.s;
+        cy__sb_puts(&b, "]");
+        char *part = cy__sb_take_or_abort(&b);
+        owned[n] = part;
+        parts[n++] = part;
     }
     const char *pos = "[overrides ...]";
 
     size_t width = (size_t)terminal_columns() - 2;
     const char *prefix = "usage: ";
-    str line = {0};
-    str_puts(&line, prog);
+    cy_sbuf line = {0};
+    cy__sb_puts(&line, prog);
     for (size_t i = 0; i < n; i++) {
-        str_puts(&line, " ");
-        str_puts(&line, parts[i]);
+        cy__sb_puts(&line, " ");
+        cy__sb_puts(&line, parts[i]);
     }
-    str_puts(&line, " ");
-    str_puts(&line, pos);
+    cy__sb_puts(&line, " ");
+    cy__sb_puts(&line, pos);
+    size_t line_len = line.len;
+    char *line_text = cy__sb_take_or_abort(&line);
 
-    str out = {0};
-    str_puts(&out, prefix);
+    cy_sbuf out = {0};
+    cy__sb_puts(&out, prefix);
     size_t nlines = 1;
-    if (strlen(prefix) + line.len <= width) {
-        str_puts(&out, line.s);
+    if (strlen(prefix) + line_len <= width) {
+        cy__sb_puts(&out, line_text);
     } else if (strlen(prefix) + strlen(prog) <= 0.75 * width) {
         size_t indent = strlen(prefix) + strlen(prog) + 1;
         const char *all[NOPTIONS + 2];
         all[0] = prog;
         memcpy(all + 1, parts, n * sizeof *parts);
         get_lines(&out, &nlines, all, n + 1, indent, strlen(prefix), width, 1);
-        str_puts(&out, "\n");
+        cy__sb_puts(&out, "\n");
         for (size_t k = 0; k < indent; k++)
-            str_puts(&out, " ");
+            cy__sb_puts(&out, " ");
         get_lines(&out, &nlines, &pos, 1, indent, indent, width, 0);
     } else {
         size_t indent = strlen(prefix);
-        str_puts(&out, prog);
-        str_puts(&out, "\n");
+        cy__sb_puts(&out, prog);
+        cy__sb_puts(&out, "\n");
         for (size_t k = 0; k < indent; k++)
-            str_puts(&out, " ");
+            cy__sb_puts(&out, " ");
         get_lines(&out, &nlines, parts, n, indent, indent, width, 0);
-        str_puts(&out, "\n");
+        cy__sb_puts(&out, "\n");
         for (size_t k = 0; k < indent; k++)
-            str_puts(&out, " ");
+            cy__sb_puts(&out, " ");
         get_lines(&out, &nlines, &pos, 1, indent, indent, width, 0);
     }
-    str_puts(&out, "\n");
+    cy__sb_puts(&out, "\n");
     for (size_t i = 0; i < n; i++)
         free(owned[i]);
-    free(line.s);
-    return out.s;
+    free(line_text);
+    return cy__sb_take_or_abort(&out);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -223,36 +186,28 @@ char *cy_args_usage(const char *prog) {
 static int usage_error(char **error, const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int usage_error(char **error, const char *prog, const char *fmt, ...) {
-    str b = {0};
+    cy_sbuf b = {0};
     char *u = cy_args_usage(prog);
-    str_puts(&b, u);
+    cy__sb_puts(&b, u);
     free(u);
-    str_printf(&b, "%s: error: ", prog);
+    cy__sb_printf(&b, "%s: error: ", prog);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    cy__sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    char *msg = malloc((size_t)n + 1);
-    if (!msg)
-        abort();
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    str_puts(&b, msg);
-    str_puts(&b, "\n");
-    free(msg);
-    *error = b.s;
+    cy__sb_puts(&b, "\n");
+    *error = cy__sb_take_or_abort(&b);
     return -1;
 }
 
 static char *option_names(const option *o) {
-    str b = {0};
-    str_puts(&b, o->longs);
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, o->longs);
     if (o->shorts) {
-        str_puts(&b, "/");
-        str_puts(&b, o->shorts);
+        cy__sb_puts(&b, "/");
+        cy__sb_puts(&b, o->shorts);
     }
-    return b.s;
+    return cy__sb_take_or_abort(&b);
 }
 
 /* argparse: a string that looks like a negative number is not an option (the parser has no
@@ -333,14 +288,16 @@ static int match_option(const char *arg, const option **opt, const char **explic
         }
     }
     if (nfound > 1) {
-        str b = {0};
+        cy_sbuf b = {0};
         for (size_t i = 0; i < nfound; i++) {
             if (i)
-                str_puts(&b, ", ");
-            str_puts(&b, found_str[i]);
+                cy__sb_puts(&b, ", ");
+            cy__sb_puts(&b, found_str[i]);
         }
-        usage_error(error, prog, "ambiguous option: %s could match %s", eq ? scratch : arg, b.s);
-        free(b.s);
+        char *matches = cy__sb_take_or_abort(&b);
+        usage_error(error, prog, "ambiguous option: %s could match %s", eq ? scratch : arg,
+                    matches);
+        free(matches);
         return -1;
     }
     if (nfound == 1) {
@@ -357,14 +314,15 @@ static int check_choice(const option *o, const char *value, char **error, const 
     for (size_t i = 0; o->choices[i]; i++)
         if (strcmp(o->choices[i], value) == 0)
             return 0;
-    str b = {0};
+    cy_sbuf b = {0};
     for (size_t i = 0; o->choices[i]; i++)
-        str_printf(&b, "%s'%s'", i ? ", " : "", o->choices[i]);
+        cy__sb_printf(&b, "%s'%s'", i ? ", " : "", o->choices[i]);
+    char *choices = cy__sb_take_or_abort(&b);
     char *names = option_names(o);
     usage_error(error, prog, "argument %s: invalid choice: '%s' (choose from %s)", names, value,
-                b.s);
+                choices);
     free(names);
-    free(b.s);
+    free(choices);
     return -1;
 }
 
@@ -374,7 +332,7 @@ int cy_args_parse(cy_args *args, int argc, char **argv, const char *prog, char *
     args->overrides = calloc((size_t)argc + 1, sizeof *args->overrides);
     if (!args->overrides)
         abort();
-    str unknown = {0};
+    cy_sbuf unknown = {0};
     int after_dashdash = 0;
     char scratch[256];
 
@@ -398,7 +356,7 @@ int cy_args_parse(cy_args *args, int argc, char **argv, const char *prog, char *
             continue;
         }
         if (m == 2) {
-            str_printf(&unknown, "%s%s", unknown.len ? " " : "", arg);
+            cy__sb_printf(&unknown, "%s%s", unknown.len ? " " : "", arg);
             continue;
         }
         char *names = option_names(o);
@@ -436,13 +394,15 @@ int cy_args_parse(cy_args *args, int argc, char **argv, const char *prog, char *
     }
 done:
     if (unknown.len && !args->version) {
-        usage_error(error, prog, "unrecognized arguments: %s", unknown.s);
+        char *u = cy__sb_take_or_abort(&unknown);
+        usage_error(error, prog, "unrecognized arguments: %s", u);
+        free(u);
         goto fail;
     }
-    free(unknown.s);
+    cy__sb_free(&unknown);
     return 0;
 fail:
-    free(unknown.s);
+    cy__sb_free(&unknown);
     free(args->overrides);
     args->overrides = NULL;
     args->noverrides = 0;
@@ -450,40 +410,40 @@ fail:
 }
 
 char *cy_args_flags_help(const char *exec) {
-    str b = {0};
+    cy_sbuf b = {0};
     for (size_t i = 0; i < NOPTIONS; i++) {
         const option *o = &options[i];
-        str_puts(&b, o->longs);
+        cy__sb_puts(&b, o->longs);
         if (o->shorts)
-            str_printf(&b, ",%s", o->shorts);
+            cy__sb_printf(&b, ",%s", o->shorts);
         if (o->help) {
-            str_printf(&b, " : %s\n", o->help);
+            cy__sb_printf(&b, " : %s\n", o->help);
             continue;
         }
         /* --shell-completion */
-        str_puts(&b, " : Install or Uninstall shell completion:\n");
-        str_printf(&b,
-                   "    Bash - Install:\n"
-                   "    eval \"$(%s -sc install=bash)\"\n"
-                   "    Bash - Uninstall:\n"
-                   "    eval \"$(%s -sc uninstall=bash)\"\n"
-                   "\n"
-                   "    Fish - Install:\n"
-                   "    %s -sc install=fish | source\n"
-                   "    Fish - Uninstall:\n"
-                   "    %s -sc uninstall=fish | source\n"
-                   "\n"
-                   "    Zsh - Install:\n"
-                   "    Zsh is compatible with the Bash shell completion, see the "
-                   "[documentation](https://hydra.cc/docs/1.2/tutorials/basic/running_your_app/"
-                   "tab_completion#zsh-instructions) for details.\n"
-                   "    eval \"$(%s -sc install=bash)\"\n"
-                   "    Zsh - Uninstall:\n"
-                   "    eval \"$(%s -sc uninstall=bash)\"\n"
-                   "\n",
-                   exec, exec, exec, exec, exec, exec);
+        cy__sb_puts(&b, " : Install or Uninstall shell completion:\n");
+        cy__sb_printf(&b,
+                      "    Bash - Install:\n"
+                      "    eval \"$(%s -sc install=bash)\"\n"
+                      "    Bash - Uninstall:\n"
+                      "    eval \"$(%s -sc uninstall=bash)\"\n"
+                      "\n"
+                      "    Fish - Install:\n"
+                      "    %s -sc install=fish | source\n"
+                      "    Fish - Uninstall:\n"
+                      "    %s -sc uninstall=fish | source\n"
+                      "\n"
+                      "    Zsh - Install:\n"
+                      "    Zsh is compatible with the Bash shell completion, see the "
+                      "[documentation](https://hydra.cc/docs/1.2/tutorials/basic/running_your_app/"
+                      "tab_completion#zsh-instructions) for details.\n"
+                      "    eval \"$(%s -sc install=bash)\"\n"
+                      "    Zsh - Uninstall:\n"
+                      "    eval \"$(%s -sc uninstall=bash)\"\n"
+                      "\n",
+                      exec, exec, exec, exec, exec, exec);
     }
-    str_puts(&b, "Overrides : Any key=value arguments to override config values (use dots for"
-                 ".nested=overrides)");
-    return b.s;
+    cy__sb_puts(&b, "Overrides : Any key=value arguments to override config values (use dots for"
+                    ".nested=overrides)");
+    return cy__sb_take_or_abort(&b);
 }

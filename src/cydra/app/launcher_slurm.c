@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cydra/config/sbuf.h"
 #include "cydra/log.h"
 #include "cydra/schema.h"
 #include "cydra/yaml.h"
@@ -85,37 +86,16 @@ static char *xprintf(const char *fmt, ...) {
     return s;
 }
 
-typedef struct strbuf {
-    char *s;
-    size_t len, cap;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-        if (!b->s)
-            abort();
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(strbuf *b, const char *s) {
-    sb_add(b, s, strlen(s));
-}
-
 /* A word for sh: 'it'\''s' */
-static void sb_quote(strbuf *b, const char *s) {
-    sb_puts(b, "'");
+static void put_sh_quoted(cy_sbuf *b, const char *s) {
+    cy__sb_puts(b, "'");
     for (; *s; s++) {
         if (*s == '\'')
-            sb_puts(b, "'\\''");
+            cy__sb_puts(b, "'\\''");
         else
-            sb_add(b, s, 1);
+            cy__sb_putc(b, *s);
     }
-    sb_puts(b, "'");
+    cy__sb_puts(b, "'");
 }
 
 static const char *opt_str(const cy_node *conf, const char *key) {
@@ -214,11 +194,9 @@ static int run_cmd(const char *const *argv, char **out, char **err) {
     }
     close(po[1]);
     close(pe[1]);
-    strbuf bo = {0}, be = {0};
-    sb_puts(&bo, "");
-    sb_puts(&be, "");
+    cy_sbuf bo = {0}, be = {0};
     int fds[2] = {po[0], pe[0]};
-    strbuf *bufs[2] = {&bo, &be};
+    cy_sbuf *bufs[2] = {&bo, &be};
     int open_fds = 2;
     while (open_fds > 0) {
         /* stdout first, then stderr: SLURM's clients write little */
@@ -235,7 +213,7 @@ static int run_cmd(const char *const *argv, char **out, char **err) {
                 open_fds--;
                 continue;
             }
-            sb_add(bufs[i], buf, (size_t)r);
+            cy__sb_putn(bufs[i], buf, (size_t)r);
         }
     }
     int st = 0;
@@ -244,8 +222,8 @@ static int run_cmd(const char *const *argv, char **out, char **err) {
     else
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
             ;
-    *out = bo.s;
-    *err = be.s;
+    *out = cy__sb_take_or_abort(&bo);
+    *err = cy__sb_take_or_abort(&be);
     if (pid < 0)
         return 127;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -342,30 +320,35 @@ static char *self_exe(void) {
     return xstrdup(buf);
 }
 
-/* The program's arguments (argv[1..]) as /proc/self/cmdline has them, quoted for sh. */
-static int self_args(strbuf *b) {
+/* The program's arguments (argv[1..]) as /proc/self/cmdline has them, quoted for sh, each after a
+ * space (malloc'd in *out). */
+static int self_args(char **out) {
     FILE *f = fopen("/proc/self/cmdline", "rb");
     if (!f)
         return cy_error_set(CY_EIO, "OSError", "Cannot read /proc/self/cmdline: %s",
                             strerror(errno));
-    strbuf all = {0};
+    cy_sbuf all = {0};
     char buf[4096];
     size_t r;
     while ((r = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_add(&all, buf, r);
+        cy__sb_putn(&all, buf, r);
     fclose(f);
+    size_t n = all.len;
+    char *cmdline = cy__sb_take_or_abort(&all);
+    cy_sbuf b = {0};
     size_t i = 0, argi = 0;
-    while (i < all.len) {
-        const char *arg = all.s + i;
+    while (i < n) {
+        const char *arg = cmdline + i;
         size_t len = strlen(arg);
         if (argi > 0) {
-            sb_puts(b, " ");
-            sb_quote(b, arg);
+            cy__sb_putc(&b, ' ');
+            put_sh_quoted(&b, arg);
         }
         argi++;
         i += len + 1;
     }
-    free(all.s);
+    free(cmdline);
+    *out = cy__sb_take_or_abort(&b);
     return 0;
 }
 
@@ -406,46 +389,48 @@ static void sbatch_options(char **args, size_t *n, const opts *o, const char *ou
 /* Submits tracks[0..k) as one array (or one job when !o->array && k == 1). */
 static int submit(track *tracks, size_t k, const opts *o, const char *slurm_dir, const char *exe,
                   const char *args, const char *cwd) {
-    strbuf script = {0};
-    sb_puts(&script, "#!/bin/bash\n# written by Cydra's SLURM launcher: runs one job of a sweep\n");
+    cy_sbuf script = {0};
+    cy__sb_puts(&script,
+                "#!/bin/bash\n# written by Cydra's SLURM launcher: runs one job of a sweep\n");
     for (size_t i = 0; o->setup && i < cy_node_len(o->setup); i++) {
         const char *line;
         int rc = cy_node_as_str(cy_node_child(o->setup, i), &line);
         if (rc < 0) {
-            free(script.s);
+            cy__sb_free(&script);
             return rc;
         }
-        sb_puts(&script, line);
-        sb_puts(&script, "\n");
+        cy__sb_puts(&script, line);
+        cy__sb_puts(&script, "\n");
     }
     char *first = xprintf("%zu", tracks[0].job->num);
     if (o->array) {
-        sb_puts(&script, "nums=(");
+        cy__sb_puts(&script, "nums=(");
         for (size_t i = 0; i < k; i++) {
             char num[32];
             snprintf(num, sizeof num, "%s%zu", i ? " " : "", tracks[i].job->num);
-            sb_puts(&script, num);
+            cy__sb_puts(&script, num);
         }
-        sb_puts(&script, ")\nnum=${nums[$SLURM_ARRAY_TASK_ID]}\n");
+        cy__sb_puts(&script, ")\nnum=${nums[$SLURM_ARRAY_TASK_ID]}\n");
     } else {
-        sb_puts(&script, "num=");
-        sb_puts(&script, first);
-        sb_puts(&script, "\n");
+        cy__sb_puts(&script, "num=");
+        cy__sb_puts(&script, first);
+        cy__sb_puts(&script, "\n");
     }
-    sb_puts(&script, "export " CY__SLURM_JOB_ENV "=");
-    sb_quote(&script, slurm_dir);
-    sb_puts(&script, "/job_$num.yaml\ncd ");
-    sb_quote(&script, cwd);
-    sb_puts(&script, " || exit 1\nexec ");
-    sb_quote(&script, exe);
-    sb_puts(&script, args);
-    sb_puts(&script, "\n");
+    cy__sb_puts(&script, "export " CY__SLURM_JOB_ENV "=");
+    put_sh_quoted(&script, slurm_dir);
+    cy__sb_puts(&script, "/job_$num.yaml\ncd ");
+    put_sh_quoted(&script, cwd);
+    cy__sb_puts(&script, " || exit 1\nexec ");
+    put_sh_quoted(&script, exe);
+    cy__sb_puts(&script, args);
+    cy__sb_puts(&script, "\n");
+    char *text = cy__sb_take_or_abort(&script);
 
     char *path = xprintf("%s/%s_%s.sh", slurm_dir, o->array ? "array" : "job", first);
     char *tmp = xprintf("%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     int rc = 0;
-    if (!f || fputs(script.s, f) < 0 || fclose(f) != 0) {
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
         rc = cy_error_set(CY_EIO, "OSError", "Cannot write '%s': %s", tmp, strerror(errno));
         goto done;
     }
@@ -502,7 +487,7 @@ static int submit(track *tracks, size_t k, const opts *o, const char *slurm_dir,
     free(out);
     free(err);
 done:
-    free(script.s);
+    free(text);
     free(path);
     free(tmp);
     free(first);
@@ -515,8 +500,7 @@ done:
 
 /* The base job ids of the tracks that are not done, comma-separated ("123,124"). */
 static char *pending_ids(const track *t, size_t n) {
-    strbuf b = {0};
-    sb_puts(&b, "");
+    cy_sbuf b = {0};
     for (size_t i = 0; i < n; i++) {
         if (t[i].done || !t[i].id)
             continue;
@@ -528,10 +512,10 @@ static char *pending_ids(const track *t, size_t n) {
         if (dup)
             continue;
         if (b.len)
-            sb_puts(&b, ",");
-        sb_add(&b, t[i].id, len);
+            cy__sb_puts(&b, ",");
+        cy__sb_putn(&b, t[i].id, len);
     }
-    return b.s;
+    return cy__sb_take_or_abort(&b);
 }
 
 /* One squeue call: updates the tracks' states. Returns 0, or the command's failure (error set). */
@@ -676,8 +660,7 @@ int cy__launch_slurm(cy__sweep *s, const cy_node *conf, cy__job *jobs, size_t n)
     char *slurm_dir = xprintf("%s/.slurm", sweep_abs);
     char *exe = self_exe();
     char cwd[PATH_MAX];
-    strbuf args = {0};
-    sb_puts(&args, "");
+    char *args = NULL;
     track *t = calloc(n ? n : 1, sizeof *t);
     sigset_t old;
     cy__signals_block(&old);
@@ -741,7 +724,7 @@ int cy__launch_slurm(cy__sweep *s, const cy_node *conf, cy__job *jobs, size_t n)
         if (o.array)
             while (i + k < nt && k < MAX_ARRAY && !t[i + k].id)
                 k++;
-        rc = submit(&t[i], k, &o, slurm_dir, exe, args.s, cwd);
+        rc = submit(&t[i], k, &o, slurm_dir, exe, args, cwd);
         if (rc < 0) {
             if (submitted + attached == 0)
                 goto out; /* nothing is running: the error is the sweep's */
@@ -844,7 +827,7 @@ out:
         free(t[i].state);
     }
     free(t);
-    free(args.s);
+    free(args);
     free(exe);
     free(slurm_dir);
     free(sweep_abs);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cydra/config/sbuf.h"
 #include "cydra/log.h"
 #include "cydra/schema.h"
 
@@ -158,25 +159,6 @@ typedef struct record {
     struct timeval tv;
 } record;
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) {
-    sb_put(b, s, strlen(s));
-}
-
 static void format_time(char *out, size_t n, const formatter *f, const struct timeval *tv) {
     struct tm tm;
     time_t t = tv->tv_sec;
@@ -192,29 +174,29 @@ static void format_time(char *out, size_t n, const formatter *f, const struct ti
 }
 
 /* Python's "fmt % record.__dict__" for the keys a C record has. */
-static void format_record(sbuf *out, const formatter *f, const record *r) {
+static void format_record(cy_sbuf *out, const formatter *f, const record *r) {
     const char *p = f->fmt;
     while (*p) {
         if (*p != '%') {
             const char *q = strchr(p, '%');
             size_t n = q ? (size_t)(q - p) : strlen(p);
-            sb_put(out, p, n);
+            cy__sb_putn(out, p, n);
             p += n;
             continue;
         }
         if (p[1] == '%') {
-            sb_put(out, "%", 1);
+            cy__sb_putc(out, '%');
             p += 2;
             continue;
         }
         if (p[1] != '(') {
-            sb_put(out, p, 1);
+            cy__sb_putc(out, *p);
             p++;
             continue;
         }
         const char *key = p + 2, *close = strchr(key, ')');
         if (!close) {
-            sb_puts(out, p);
+            cy__sb_puts(out, p);
             break;
         }
         /* conversion spec: flags, width, precision, type */
@@ -278,10 +260,10 @@ static void format_record(sbuf *out, const formatter *f, const record *r) {
             spec[sl] = '\0';
             /* The message can be long: format it directly when there is no width. */
             if (sl == 2) {
-                sb_puts(out, sval);
+                cy__sb_puts(out, sval);
             } else {
                 snprintf(tmp, sizeof tmp, spec, sval);
-                sb_puts(out, tmp);
+                cy__sb_puts(out, tmp);
             }
         } else if (strchr("diouxX", type)) {
             spec[sl++] = 'l';
@@ -289,12 +271,12 @@ static void format_record(sbuf *out, const formatter *f, const record *r) {
             spec[sl++] = type == 'i' ? 'd' : type;
             spec[sl] = '\0';
             snprintf(tmp, sizeof tmp, spec, (long long)(is_num ? dval : 0));
-            sb_puts(out, tmp);
+            cy__sb_puts(out, tmp);
         } else {
             spec[sl++] = type;
             spec[sl] = '\0';
             snprintf(tmp, sizeof tmp, spec, is_num ? dval : 0.0);
-            sb_puts(out, tmp);
+            cy__sb_puts(out, tmp);
         }
         p = s;
     }
@@ -319,12 +301,14 @@ static void handler_emit(handler *h, const record *r) {
         return;
     if (h->kind == H_FILE && !h->fp && handler_open(h) < 0)
         return;
-    sbuf b = {0};
+    cy_sbuf b = {0};
     format_record(&b, h->fmt ? h->fmt : &default_formatter, r);
-    sb_put(&b, "\n", 1);
-    fwrite(b.s, 1, b.len, h->fp);
+    cy__sb_putc(&b, '\n');
+    size_t len = b.len;
+    char *line = cy__sb_take_or_abort(&b);
+    fwrite(line, 1, len, h->fp);
     fflush(h->fp);
-    free(b.s);
+    free(line);
 }
 
 int cy_log_enabled(const char *name, cy_log_level level) {

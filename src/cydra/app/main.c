@@ -12,6 +12,7 @@
 #include "app_internal.h"
 #include "args.h"
 #include "cydra/compose.h"
+#include "cydra/config/sbuf.h"
 #include "cydra/interp.h"
 #include "cydra/log.h"
 #include "cydra/yaml.h"
@@ -138,43 +139,21 @@ static int configure_hydra_logging(const cy_node *cfg) {
  * --help and --hydra-help
  */
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2 + 64;
-        b->s = realloc(b->s, b->cap);
-        if (!b->s)
-            abort();
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) {
-    sb_add(b, s, strlen(s));
-}
-
 /* Python's string.Template.safe_substitute with the given variables. */
 static char *template_substitute(const char *tpl, const char *const *names,
                                  const char *const *values, size_t n) {
-    sbuf b = {0};
-    sb_puts(&b, "");
+    cy_sbuf b = {0};
     const char *p = tpl;
     while (*p) {
         if (*p != '$') {
             const char *q = strchr(p, '$');
             size_t len = q ? (size_t)(q - p) : strlen(p);
-            sb_add(&b, p, len);
+            cy__sb_putn(&b, p, len);
             p += len;
             continue;
         }
         if (p[1] == '$') {
-            sb_add(&b, "$", 1);
+            cy__sb_putc(&b, '$');
             p += 2;
             continue;
         }
@@ -191,18 +170,18 @@ static char *template_substitute(const char *tpl, const char *const *names,
             if (strlen(names[k]) == len && strncmp(names[k], id, len) == 0)
                 break;
         if (len == 0 || k == n || (braced && id[len] != '}')) {
-            sb_add(&b, "$", 1);
+            cy__sb_putc(&b, '$');
             p++;
             continue;
         }
-        sb_puts(&b, values[k]);
+        cy__sb_puts(&b, values[k]);
         p = id + len + (braced ? 1 : 0);
     }
-    return b.s;
+    return cy__sb_take_or_abort(&b);
 }
 
 /* One line per leaf of the config: full key, declared type, value and help text (hydra#633). */
-static void fields_help_walk(sbuf *b, const cy_node *n, cy_arena *a) {
+static void fields_help_walk(cy_sbuf *b, const cy_node *n, cy_arena *a) {
     for (size_t i = 0; i < cy_node_len(n); i++) {
         const cy_node *c = cy_node_child(n, i);
         if (c->kind == CY_DICT && cy_node_len(c) > 0 && n->kind == CY_DICT) {
@@ -228,22 +207,24 @@ static void fields_help_walk(sbuf *b, const cy_node *n, cy_arena *a) {
                                                   : cy_node_pystr(c);
             val = strdup(v);
         }
-        sbuf line = {0};
-        sb_puts(&line, key);
-        sb_puts(&line, ": ");
-        sb_puts(&line, type);
-        sb_puts(&line, " = ");
-        sb_puts(&line, val ? val : "");
+        cy_sbuf line = {0};
+        cy__sb_puts(&line, key);
+        cy__sb_puts(&line, ": ");
+        cy__sb_puts(&line, type);
+        cy__sb_puts(&line, " = ");
+        cy__sb_puts(&line, val ? val : "");
         free(val);
-        while (line.len && line.s[line.len - 1] == ' ')
-            line.s[--line.len] = '\0';
-        sb_puts(b, line.s);
-        free(line.s);
-        sb_puts(b, "\n");
+        size_t len = line.len;
+        char *text = cy__sb_take_or_abort(&line);
+        while (len && text[len - 1] == ' ')
+            len--;
+        cy__sb_putn(b, text, len);
+        free(text);
+        cy__sb_puts(b, "\n");
         if (c->help) {
-            sb_puts(b, "    ");
-            sb_puts(b, c->help);
-            sb_puts(b, "\n");
+            cy__sb_puts(b, "    ");
+            cy__sb_puts(b, c->help);
+            cy__sb_puts(b, "\n");
         }
     }
 }
@@ -275,19 +256,19 @@ static int print_help(ctx *c, bool hydra_help) {
         free(app_groups);
         goto fail;
     }
-    sbuf fields = {0};
-    sb_puts(&fields, "");
+    cy_sbuf b = {0};
     if (!hydra_help)
-        fields_help_walk(&fields, shown, a);
-    sbuf config = {0};
-    sb_puts(&config, yaml);
-    if (!hydra_help && fields.len) {
-        sb_puts(&config, "\n== Config fields ==\n");
-        sb_puts(&config, fields.s);
+        fields_help_walk(&b, shown, a);
+    char *fields = cy__sb_take_or_abort(&b);
+    cy__sb_puts(&b, yaml);
+    if (!hydra_help && fields[0]) {
+        cy__sb_puts(&b, "\n== Config fields ==\n");
+        cy__sb_puts(&b, fields);
     }
+    char *config = cy__sb_take_or_abort(&b);
     const char *names[] = {"FLAGS_HELP", "HYDRA_CONFIG_GROUPS", "APP_CONFIG_GROUPS",
                            "CONFIG",     "CONFIG_YAML",         "FIELDS_HELP"};
-    const char *values[] = {flags, hydra_groups, app_groups, config.s, yaml, fields.s};
+    const char *values[] = {flags, hydra_groups, app_groups, config, yaml, fields};
     char *text = template_substitute(tpl, names, values, 6);
     fputs(text, stdout);
     fputs("\n", stdout);
@@ -296,8 +277,8 @@ static int print_help(ctx *c, bool hydra_help) {
     free(flags);
     free(app_groups);
     free(hydra_groups);
-    free(fields.s);
-    free(config.s);
+    free(fields);
+    free(config);
     cy_arena_free(a);
     return 0;
 fail:

@@ -524,7 +524,7 @@ static bool py_equal(const cy_node *x, const cy_node *y) {
 static const char *suggest_key(cy_arena *a, const cy_node *cfg, const char *key, cy_repo *repo) {
     const cy_node *cur = cfg;
     const char *p = key;
-    sbuf prefix = {0};
+    cy_sbuf prefix = {0};
     const char *result = NULL;
     while (cur && cur->kind == CY_DICT && *p) {
         const char *dot = strchr(p, '.');
@@ -553,14 +553,14 @@ static const char *suggest_key(cy_arena *a, const cy_node *cfg, const char *key,
                                          dot ? "." : "", dot ? dot + 1 : "");
             break;
         }
-        cyc_sb_putn(&prefix, p, len);
-        cyc_sb_puts(&prefix, ".");
+        cy__sb_putn(&prefix, p, len);
+        cy__sb_puts(&prefix, ".");
         cur = child;
         p += len;
         if (*p == '.')
             p++;
     }
-    cyc_sb_free(&prefix);
+    cy__sb_free(&prefix);
     return result;
 }
 
@@ -692,22 +692,22 @@ const char *cy_override_dirname(cy_arena *a, const char *const *lines, const cha
         v[j] = x;
     }
     /* item_sep.join(lines), then every '=' of the joined text replaced by kv_sep */
-    sbuf b = {0};
+    cy_sbuf b = {0};
     for (size_t i = 0; i < m; i++) {
         if (i)
-            cyc_sb_puts(&b, item_sep);
-        cyc_sb_puts(&b, v[i]);
+            cy__sb_puts(&b, item_sep);
+        cy__sb_puts(&b, v[i]);
     }
-    sbuf c = {0};
+    cy_sbuf c = {0};
     for (const char *p = b.s ? b.s : ""; *p; p++) {
         if (*p == '=')
-            cyc_sb_puts(&c, kv_sep);
+            cy__sb_puts(&c, kv_sep);
         else
-            cyc_sb_putn(&c, p, 1);
+            cy__sb_putn(&c, p, 1);
     }
     const char *r = cy_arena_strdup(a, c.s ? c.s : "");
-    cyc_sb_free(&b);
-    cyc_sb_free(&c);
+    cy__sb_free(&b);
+    cy__sb_free(&c);
     return r;
 }
 

@@ -14,6 +14,7 @@
 #include "cydra/error.h"
 #include "cydra/node.h"
 #include "cydra/store.h"
+#include "cydra/config/sbuf.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Parsed overrides, as composition sees them (Hydra's Override object)
@@ -57,21 +58,6 @@ int cyc_ovr_parse_all(ovr **out, cy_arena *a, const char *const *lines, size_t n
 /* ---------------------------------------------------------------------------------------------
  * Small helpers
  */
-
-/* A growable malloc'd string. */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-void cyc_sb_putn(sbuf *b, const char *s, size_t n);
-void cyc_sb_puts(sbuf *b, const char *s);
-void cyc_sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void cyc_sb_pad(sbuf *b, const char *s, size_t width); /* s left-justified to width (ljust) */
-/* Hands the string over (never NULL unless out of memory); the buffer is reset. */
-char *cyc_sb_take(sbuf *b);
-void cyc_sb_free(sbuf *b);
 
 /* An arena-backed growable array of pointers. */
 typedef struct parr {

@@ -203,17 +203,17 @@ static const char *final_package_compute(cy_arena *a, const dflt *d, bool defaul
 
 /* Replaces every occurrence of from by to. */
 static const char *str_replace(cy_arena *a, const char *s, const char *from, const char *to) {
-    sbuf b = {0};
+    cy_sbuf b = {0};
     size_t fl = strlen(from);
     const char *p = s, *q;
     while ((q = strstr(p, from)) != NULL) {
-        cyc_sb_putn(&b, p, (size_t)(q - p));
-        cyc_sb_puts(&b, to);
+        cy__sb_putn(&b, p, (size_t)(q - p));
+        cy__sb_puts(&b, to);
         p = q + fl;
     }
-    cyc_sb_puts(&b, p);
+    cy__sb_puts(&b, p);
     const char *r = cy_arena_strdup(a, b.s ? b.s : "");
-    cyc_sb_free(&b);
+    cy__sb_free(&b);
     return r;
 }
 
@@ -479,16 +479,16 @@ static void override_default_option(overrides *o, cy_arena *a, dflt *d) {
 static const char *choice_value_str(cy_arena *a, const choice *c) {
     if (!c->is_options)
         return c->name ? c->name : "None";
-    sbuf b = {0};
-    cyc_sb_puts(&b, "[");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "[");
     for (size_t i = 0; i < c->n_options; i++) {
         if (i)
-            cyc_sb_puts(&b, ", ");
-        cyc_sb_puts(&b, cyc_py_repr_str(a, c->options[i]));
+            cy__sb_puts(&b, ", ");
+        cy__sb_puts(&b, cyc_py_repr_str(a, c->options[i]));
     }
-    cyc_sb_puts(&b, "]");
+    cy__sb_puts(&b, "]");
     const char *r = cy_arena_strdup(a, b.s);
-    cyc_sb_free(&b);
+    cy__sb_free(&b);
     return r;
 }
 
@@ -505,29 +505,29 @@ static int ensure_overrides_used(overrides *o, cy_arena *a) {
             if (strcmp(g->group, group) == 0)
                 gk = g;
         }
-        sbuf b = {0};
+        cy_sbuf b = {0};
         if (c->containing_config_path)
-            cyc_sb_printf(&b, "In '%s': ", c->containing_config_path);
+            cy__sb_printf(&b, "In '%s': ", c->containing_config_path);
         size_t nk = gk ? gk->keys.len : 0;
         if (nk > 1) {
             const char **keys = cy_arena_alloc(a, nk * sizeof *keys);
             memcpy(keys, gk->keys.v, nk * sizeof *keys);
             nk = cyc_sort_unique(keys, nk);
-            cyc_sb_printf(&b, "Could not override '%s'.\nDid you mean to override one of ", c->key);
+            cy__sb_printf(&b, "Could not override '%s'.\nDid you mean to override one of ", c->key);
             for (size_t j = 0; j < nk; j++)
-                cyc_sb_printf(&b, "%s%s", j ? ", " : "", keys[j]);
-            cyc_sb_puts(&b, "?");
+                cy__sb_printf(&b, "%s%s", j ? ", " : "", keys[j]);
+            cy__sb_puts(&b, "?");
         } else if (nk == 1) {
-            cyc_sb_printf(&b, "Could not override '%s'.\nDid you mean to override %s?", c->key,
+            cy__sb_printf(&b, "Could not override '%s'.\nDid you mean to override %s?", c->key,
                           (const char *)gk->keys.v[0]);
         } else {
-            cyc_sb_printf(&b, "Could not override '%s'. No match in the defaults list.", c->key);
+            cy__sb_printf(&b, "Could not override '%s'. No match in the defaults list.", c->key);
         }
         if (c->external)
-            cyc_sb_printf(&b, "\nTo append to your default list use +%s=%s", c->key,
+            cy__sb_printf(&b, "\nTo append to your default list use +%s=%s", c->key,
                           choice_value_str(a, c));
         cy_error_set(CY_ECOMPOSE, "ConfigCompositionException", "%s", b.s ? b.s : "");
-        cyc_sb_free(&b);
+        cy__sb_free(&b);
         return CY_ECOMPOSE;
     }
     return 0;
@@ -639,9 +639,9 @@ static dtree *as_leaf(cy_arena *a, dflt *node, dtree *parent) {
 
 static int tree_impl(ctx *c, dtree *root, bool is_root_config, bool interpolated_subtree);
 
-static int source_lines(sbuf *b, cy_arena *a, cy_repo *repo) {
+static int source_lines(cy_sbuf *b, cy_arena *a, cy_repo *repo) {
     for (size_t i = 0; i < repo->n_sources; i++)
-        cyc_sb_printf(b, "\n\t%s", cyc_source_repr(a, &repo->sources[i]));
+        cy__sb_printf(b, "\n\t%s", cyc_source_repr(a, &repo->sources[i]));
     return 0;
 }
 
@@ -657,30 +657,30 @@ static int config_not_found_error(ctx *c, dtree *tree) {
         if (rc < 0)
             return rc;
     }
-    sbuf b = {0};
+    cy_sbuf b = {0};
     if (el->primary) {
-        cyc_sb_printf(
+        cy__sb_printf(
             &b, "Cannot find primary config '%s'. Check that it's in your config search path.\n",
             cyc_dflt_config_path(a, el));
     } else {
         dflt *parent = tree->parent ? tree->parent->node : NULL;
         if (parent)
-            cyc_sb_printf(&b, "In '%s': ", cyc_dflt_config_path(a, parent));
+            cy__sb_printf(&b, "In '%s': ", cyc_dflt_config_path(a, parent));
         if (el->kind == D_GROUP) {
-            cyc_sb_printf(&b, "Could not find '%s'\n", cyc_dflt_config_path(a, el));
+            cy__sb_printf(&b, "Could not find '%s'\n", cyc_dflt_config_path(a, el));
             if (n_options > 0) {
-                cyc_sb_printf(&b, "\nAvailable options in '%s':", group);
+                cy__sb_printf(&b, "\nAvailable options in '%s':", group);
                 for (size_t i = 0; i < n_options; i++)
-                    cyc_sb_printf(&b, "\n\t%s", options[i]);
+                    cy__sb_printf(&b, "\n\t%s", options[i]);
             }
         } else {
-            cyc_sb_printf(&b, "Could not load '%s'.\n", cyc_dflt_config_path(a, el));
+            cy__sb_printf(&b, "Could not load '%s'.\n", cyc_dflt_config_path(a, el));
         }
     }
-    cyc_sb_puts(&b, "\nConfig search path:");
+    cy__sb_puts(&b, "\nConfig search path:");
     source_lines(&b, a, c->repo);
     cy_error_set(CY_ENOTFOUND, "MissingConfigException", "%s", b.s ? b.s : "");
-    cyc_sb_free(&b);
+    cy__sb_free(&b);
     return CY_ENOTFOUND;
 }
 
@@ -712,13 +712,13 @@ static int check_not_missing(ctx *c, dflt *d) {
         int rc = cyc_repo_group_options(&options, &no, c->repo, group, CY_OBJ_CONFIG);
         if (rc < 0)
             return rc;
-        sbuf b = {0};
-        cyc_sb_printf(&b, "You must specify '%s', e.g, %s=<OPTION>\nAvailable options:\n", key,
+        cy_sbuf b = {0};
+        cy__sb_printf(&b, "You must specify '%s', e.g, %s=<OPTION>\nAvailable options:\n", key,
                       key);
         for (size_t i = 0; i < no; i++)
-            cyc_sb_printf(&b, "%s\t%s", i ? "\n" : "", options[i]);
+            cy__sb_printf(&b, "%s\t%s", i ? "\n" : "", options[i]);
         cy_error_set(CY_ECOMPOSE, "ConfigCompositionException", "%s", b.s);
-        cyc_sb_free(&b);
+        cy__sb_free(&b);
         return CY_ECOMPOSE;
     }
     return cy_error_set(CY_ERROR, "ValueError", "Missing ConfigDefault is not supported : %s",
@@ -859,19 +859,19 @@ static int resolve_in_map(const char **out, ctx *c, cy_node *map, const char *va
                             "Error resolving interpolation '%s': the result is not a string (%s)",
                             val, res ? cy_node_pystr(res) : "None");
     }
-    sbuf b = {0};
-    cyc_sb_printf(&b, "Error resolving interpolation '%s'", val);
+    cy_sbuf b = {0};
+    cy__sb_printf(&b, "Error resolving interpolation '%s'", val);
     bool first = true;
     for (size_t i = 0; i < cy_node_len(map); i++) {
         const cy_node *ch = cy_node_child(map, i);
         if (strcmp(ch->key, "defaults") == 0 || strcmp(ch->key, "_dummy_") == 0 ||
             ch->key_kind != CY_KEY_STR)
             continue;
-        cyc_sb_printf(&b, "%s%s", first ? ", possible interpolation keys: " : ", ", ch->key);
+        cy__sb_printf(&b, "%s%s", first ? ", possible interpolation keys: " : ", ", ch->key);
         first = false;
     }
     cy_error_set(CY_ECOMPOSE, "ConfigCompositionException", "%s", b.s);
-    cyc_sb_free(&b);
+    cy__sb_free(&b);
     return CY_ECOMPOSE;
 }
 

@@ -19,19 +19,13 @@ static size_t u8len(const char *s) {
     return n;
 }
 
-static void pad(sbuf *b, const char *s, size_t width) {
-    cyc_sb_puts(b, s);
-    for (size_t n = u8len(s); n < width; n++)
-        cyc_sb_putn(b, " ", 1);
-}
-
-static void repeat(sbuf *b, char c, size_t n) {
+static void repeat(cy_sbuf *b, char c, size_t n) {
     for (size_t i = 0; i < n; i++)
-        cyc_sb_putn(b, &c, 1);
+        cy__sb_putc(b, c);
 }
 
-static int finish(char **out, sbuf *b) {
-    *out = cyc_sb_take(b);
+static int finish(char **out, cy_sbuf *b) {
+    *out = cy__sb_take(b);
     if (!*out)
         return cy_error_set(CY_ENOMEM, NULL, "out of memory");
     return 0;
@@ -94,7 +88,7 @@ int cy_render_cfg(char **out, const cy_node *cfg, const cy_show_opts *opts) {
     const char *package = opts->package;
     if (package && strcmp(package, "_global_") == 0)
         package = NULL;
-    sbuf b = {0};
+    cy_sbuf b = {0};
     if (rc == 0) {
         const cy_node *ret = part;
         if (package) {
@@ -104,22 +98,22 @@ int cy_render_cfg(char **out, const cy_node *cfg, const cy_show_opts *opts) {
                                   package);
         }
         if (rc == 0 && ret->kind != CY_DICT && ret->kind != CY_LIST) {
-            cyc_sb_puts(&b, cy_node_pystr(ret));
-            cyc_sb_puts(&b, "\n");
+            cy__sb_puts(&b, cy_node_pystr(ret));
+            cy__sb_puts(&b, "\n");
         } else if (rc == 0) {
             if (package)
-                cyc_sb_printf(&b, "# @package %s\n", package);
+                cy__sb_printf(&b, "# @package %s\n", package);
             if (opts->resolve)
                 rc = cy_resolve_tree((cy_node *)ret);
             char *yaml = NULL;
             if (rc == 0 && (rc = cy_yaml_emit(&yaml, ret, 0)) == 0)
-                cyc_sb_puts(&b, yaml);
+                cy__sb_puts(&b, yaml);
             free(yaml);
         }
     }
     cy_arena_free(a);
     if (rc < 0) {
-        cyc_sb_free(&b);
+        cy__sb_free(&b);
         return rc;
     }
     return finish(out, &b);
@@ -142,53 +136,53 @@ int cy_render_defaults_list(char **out, const cy_defaults *d) {
             if (u8len(row[j]) > w[j])
                 w[j] = u8len(row[j]);
     }
-    sbuf h = {0};
+    cy_sbuf h = {0};
     for (int j = 0; j < 4; j++) {
-        cyc_sb_puts(&h, "| ");
-        pad(&h, head[j], w[j]);
-        cyc_sb_puts(&h, " ");
+        cy__sb_puts(&h, "| ");
+        cy__sb_pad(&h, head[j], w[j]);
+        cy__sb_puts(&h, " ");
     }
-    cyc_sb_puts(&h, "| ");
+    cy__sb_puts(&h, "| ");
     size_t hl = u8len(h.s);
-    sbuf b = {0};
-    cyc_sb_puts(&b, "\nDefaults List\n*************\n");
-    cyc_sb_puts(&b, h.s);
-    cyc_sb_puts(&b, "\n");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "\nDefaults List\n*************\n");
+    cy__sb_puts(&b, h.s);
+    cy__sb_puts(&b, "\n");
     repeat(&b, '-', hl);
-    cyc_sb_puts(&b, "\n");
+    cy__sb_puts(&b, "\n");
     for (size_t i = 0; i < d->len; i++) {
         const cy_result_default *r = &d->list[i];
         const char *row[4] = {r->config_path ? r->config_path : "", r->package ? r->package : "",
                               r->is_self ? "True" : "False", r->parent ? r->parent : ""};
         for (int j = 0; j < 4; j++) {
-            cyc_sb_puts(&b, "| ");
-            pad(&b, row[j], w[j]);
-            cyc_sb_puts(&b, " ");
+            cy__sb_puts(&b, "| ");
+            cy__sb_pad(&b, row[j], w[j]);
+            cy__sb_puts(&b, " ");
         }
-        cyc_sb_puts(&b, "|\n");
+        cy__sb_puts(&b, "|\n");
     }
     repeat(&b, '-', hl);
-    cyc_sb_puts(&b, "\n");
-    cyc_sb_free(&h);
+    cy__sb_puts(&b, "\n");
+    cy__sb_free(&h);
     return finish(out, &b);
 }
 
-static void tree_lines(sbuf *b, const cy_default_node *n, int indent) {
+static void tree_lines(cy_sbuf *b, const cy_default_node *n, int indent) {
     for (int i = 0; i < indent; i++)
-        cyc_sb_puts(b, "  ");
-    cyc_sb_puts(b, n->label);
+        cy__sb_puts(b, "  ");
+    cy__sb_puts(b, n->label);
     if (n->n_children > 0) {
-        cyc_sb_puts(b, ":\n");
+        cy__sb_puts(b, ":\n");
         for (size_t i = 0; i < n->n_children; i++)
             tree_lines(b, n->children[i], indent + 1);
     } else {
-        cyc_sb_puts(b, "\n");
+        cy__sb_puts(b, "\n");
     }
 }
 
 int cy_render_defaults_tree(char **out, const cy_defaults *d) {
-    sbuf b = {0};
-    cyc_sb_puts(&b, "\nDefaults Tree\n*************\n");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "\nDefaults Tree\n*************\n");
     if (d->tree)
         tree_lines(&b, d->tree, 0);
     return finish(out, &b);
@@ -196,7 +190,7 @@ int cy_render_defaults_tree(char **out, const cy_defaults *d) {
 
 int cy_render_searchpath(char **out, const cy_source_info *sources, size_t n) {
     size_t wp = u8len("Provider"), ws = u8len("Search path");
-    sbuf tmp = {0};
+    cy_sbuf tmp = {0};
     for (size_t i = 0; i < n; i++) {
         if (u8len(sources[i].provider) > wp)
             wp = u8len(sources[i].provider);
@@ -204,32 +198,32 @@ int cy_render_searchpath(char **out, const cy_source_info *sources, size_t n) {
         if (l > ws)
             ws = l;
     }
-    sbuf h = {0};
-    cyc_sb_puts(&h, "| ");
-    pad(&h, "Provider", wp);
-    cyc_sb_puts(&h, " | ");
-    pad(&h, "Search path", ws);
-    cyc_sb_puts(&h, " |");
+    cy_sbuf h = {0};
+    cy__sb_puts(&h, "| ");
+    cy__sb_pad(&h, "Provider", wp);
+    cy__sb_puts(&h, " | ");
+    cy__sb_pad(&h, "Search path", ws);
+    cy__sb_puts(&h, " |");
     size_t hl = u8len(h.s);
-    sbuf b = {0};
-    cyc_sb_puts(&b, "\nConfig search path\n******************\n");
-    cyc_sb_puts(&b, h.s);
-    cyc_sb_puts(&b, "\n");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "\nConfig search path\n******************\n");
+    cy__sb_puts(&b, h.s);
+    cy__sb_puts(&b, "\n");
     repeat(&b, '-', hl);
-    cyc_sb_puts(&b, "\n");
+    cy__sb_puts(&b, "\n");
     for (size_t i = 0; i < n; i++) {
-        cyc_sb_puts(&b, "| ");
-        pad(&b, sources[i].provider, wp);
-        cyc_sb_puts(&b, " | ");
-        cyc_sb_free(&tmp);
-        cyc_sb_printf(&tmp, "%s://%s", sources[i].scheme, sources[i].path);
-        pad(&b, tmp.s, ws);
-        cyc_sb_puts(&b, " |\n");
+        cy__sb_puts(&b, "| ");
+        cy__sb_pad(&b, sources[i].provider, wp);
+        cy__sb_puts(&b, " | ");
+        cy__sb_free(&tmp);
+        cy__sb_printf(&tmp, "%s://%s", sources[i].scheme, sources[i].path);
+        cy__sb_pad(&b, tmp.s, ws);
+        cy__sb_puts(&b, " |\n");
     }
     repeat(&b, '-', hl);
-    cyc_sb_puts(&b, "\n");
-    cyc_sb_free(&tmp);
-    cyc_sb_free(&h);
+    cy__sb_puts(&b, "\n");
+    cy__sb_free(&tmp);
+    cy__sb_free(&h);
     return finish(out, &b);
 }
 
@@ -244,7 +238,7 @@ int cy_render_config_groups(char **out, cy_repo *repo, bool hydra_groups, bool c
     const char **groups;
     size_t ng;
     int rc = cy_repo_all_groups(&groups, &ng, a, repo);
-    sbuf b = {0};
+    cy_sbuf b = {0};
     if (rc == 0) {
         size_t m = 0;
         for (size_t i = 0; i < ng; i++) {
@@ -259,19 +253,19 @@ int cy_render_config_groups(char **out, cy_repo *repo, bool hydra_groups, bool c
             rc = cy_repo_group_options(&opts, &no, a, repo, groups[i], CY_OBJ_CONFIG);
             if (rc < 0)
                 break;
-            cyc_sb_printf(&b, "%s:", groups[i]);
+            cy__sb_printf(&b, "%s:", groups[i]);
             for (size_t j = 0; j < no; j++) {
                 if (compact)
-                    cyc_sb_printf(&b, "%s%s", j ? ", " : " ", opts[j]);
+                    cy__sb_printf(&b, "%s%s", j ? ", " : " ", opts[j]);
                 else
-                    cyc_sb_printf(&b, "\n  %s", opts[j]);
+                    cy__sb_printf(&b, "\n  %s", opts[j]);
             }
-            cyc_sb_puts(&b, "\n");
+            cy__sb_puts(&b, "\n");
         }
     }
     cy_arena_free(a);
     if (rc < 0) {
-        cyc_sb_free(&b);
+        cy__sb_free(&b);
         return rc;
     }
     return finish(out, &b);

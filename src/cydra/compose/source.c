@@ -264,20 +264,20 @@ int cyc_source_load(config_result *out, cy_arena *a, source *s, const char *conf
         FILE *f = fopen(use, "rb");
         if (!f)
             return cy_error_set(CY_ENOTFOUND, "ConfigLoadError", "Config not found : %s", use);
-        sbuf b = {0};
+        cy_sbuf b = {0};
         char buf[8192];
         size_t got;
         while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-            cyc_sb_putn(&b, buf, got);
+            cy__sb_putn(&b, buf, got);
         bool err = ferror(f);
         fclose(f);
         if (err || b.oom) {
-            cyc_sb_free(&b);
+            cy__sb_free(&b);
             return cy_error_set(CY_EIO, "OSError", "Cannot read %s", use);
         }
         const char *text = cy_arena_strndup(a, b.s ? b.s : "", b.len);
         size_t len = b.len;
-        cyc_sb_free(&b);
+        cy__sb_free(&b);
         int rc = cyc_yaml_header_package(&out->header_package, a, text);
         if (rc < 0)
             return rc;

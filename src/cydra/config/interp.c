@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "interp_internal.h"
+#include "sbuf.h"
 
 /* Resolutions in progress on this thread (nested through references and resolvers): bounded
  * where Python would raise RecursionError. */
@@ -36,44 +37,6 @@ static const char *const recursion_msg =
 /* ---------------------------------------------------------------------------------------------
  * Small helpers
  */
-
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-    bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s) {
-    sb_put(b, s, strlen(s));
-}
-
-/* The buffer's text in arena a (freeing the buffer); NULL when out of memory. */
-static const char *sb_finish(sbuf *b, cy_arena *a) {
-    const char *r = b->oom ? NULL : cy_arena_strndup(a, b->s ? b->s : "", b->n);
-    free(b->s);
-    b->s = NULL;
-    return r;
-}
 
 static int oom(void) {
     return cy_error_set(CY_ENOMEM, "MemoryError", "out of memory resolving an interpolation");
@@ -297,7 +260,7 @@ static bool is_interp_ast(const ip_ast *t) {
 /* GrammarVisitor._unescape: concatenates tokens and interpolations; escapes are undone where
  * the token type says so, interpolation results are converted with str(). */
 static int unescape(const char **out, const ev *E, const ip_ast *t) {
-    sbuf b = {0};
+    cy_sbuf b = {0};
     const char *s = E->cx->src;
     for (size_t i = 0; i < t->nkids; i++) {
         const ip_ast *k = t->kids[i];
@@ -306,10 +269,10 @@ static int unescape(const char **out, const ev *E, const ip_ast *t) {
             ip_val v;
             int rc = eval(&v, E, k);
             if (rc < 0) {
-                free(b.s);
+                cy__sb_free(&b);
                 return rc;
             }
-            sb_str(&b, cy__interp_str(E->arena, v));
+            cy__sb_puts(&b, cy__interp_str(E->arena, v));
             continue;
         }
         size_t len = k->end - k->start;
@@ -317,16 +280,16 @@ static int unescape(const char **out, const ev *E, const ip_ast *t) {
         if (k->tok == IT_ESC_INTER) {
             /* \\...\${ : keep the last len/2 + 1 characters */
             size_t keep = len / 2 + 1;
-            sb_put(&b, p + len - keep, keep);
+            cy__sb_putn(&b, p + len - keep, keep);
         } else if (k->tok == IT_ESC || (k->tok == IT_TOP_ESC && is_interp_ast(next)) ||
                    (k->tok == IT_QUOTED_ESC && (!next || is_interp_ast(next)))) {
             for (size_t j = 1; j < len; j += 2)
-                sb_put(&b, p + j, 1);
+                cy__sb_putc(&b, p[j]);
         } else {
-            sb_put(&b, p, len);
+            cy__sb_putn(&b, p, len);
         }
     }
-    const char *r = sb_finish(&b, E->arena);
+    const char *r = cy__sb_finish_arena(&b, E->arena);
     if (!r)
         return oom();
     *out = r;
@@ -546,32 +509,32 @@ static int eval_dict(ip_val *out, const ev *E, const ip_ast *t) {
 }
 
 static int eval_node_interp(ip_val *out, const ev *E, const ip_ast *t) {
-    sbuf key = {0};
+    cy_sbuf key = {0};
     const char *s = E->cx->src;
     for (size_t i = 0; i < t->nkids; i++) {
         const ip_ast *k = t->kids[i];
         if (k->kind == IP_TOKEN) {
-            sb_put(&key, s + k->start, k->end - k->start);
+            cy__sb_putn(&key, s + k->start, k->end - k->start);
             continue;
         }
         ip_val v;
         int rc = eval(&v, E, k);
         if (rc < 0) {
-            free(key.s);
+            cy__sb_free(&key);
             return rc;
         }
         v = cy__interp_get_value(E->arena, v);
         if (!cy__interp_is_str(v)) {
-            free(key.s);
+            cy__sb_free(&key);
             return resolution_error(
                 "InterpolationResolutionError",
                 "The following interpolation is used to denote a config key and thus should "
                 "return a string, but instead returned `%s` of type `%s`: %s",
                 cy__interp_str(E->arena, v), class_repr(E->arena, v), src_text(E, k));
         }
-        sb_str(&key, v.n->v.str.s);
+        cy__sb_puts(&key, v.n->v.str.s);
     }
-    const char *k = sb_finish(&key, E->arena);
+    const char *k = cy__sb_finish_arena(&key, E->arena);
     if (!k)
         return oom();
     return resolve_node_ref(out, E->cx, k);
@@ -633,34 +596,34 @@ static int call_resolver(ip_val *out, const ev *E, const char *name, seq *args) 
 }
 
 static int eval_resolver(ip_val *out, const ev *E, const ip_ast *t) {
-    sbuf name = {0};
+    cy_sbuf name = {0};
     const char *s = E->cx->src;
     for (size_t i = 0; i < t->nname; i++) {
         const ip_ast *k = t->kids[i];
         if (i)
-            sb_put(&name, ".", 1);
+            cy__sb_putc(&name, '.');
         if (k->kind == IP_TOKEN) {
-            sb_put(&name, s + k->start, k->end - k->start);
+            cy__sb_putn(&name, s + k->start, k->end - k->start);
             continue;
         }
         ip_val v;
         int rc = eval(&v, E, k);
         if (rc < 0) {
-            free(name.s);
+            cy__sb_free(&name);
             return rc;
         }
         v = cy__interp_get_value(E->arena, v);
         if (!cy__interp_is_str(v)) {
-            free(name.s);
+            cy__sb_free(&name);
             return resolution_error(
                 "InterpolationResolutionError",
                 "The name of a resolver must be a string, but the interpolation %s resolved to "
                 "`%s` which is of type %s",
                 src_text(E, k), cy__interp_str(E->arena, v), class_repr(E->arena, v));
         }
-        sb_str(&name, v.n->v.str.s);
+        cy__sb_puts(&name, v.n->v.str.s);
     }
-    const char *nm = sb_finish(&name, E->arena);
+    const char *nm = cy__sb_finish_arena(&name, E->arena);
     if (!nm)
         return oom();
     seq args = {0};
@@ -805,13 +768,13 @@ static int select_impl(ip_val *value, const cy_node **container_out, const cy_no
             ret = r.n;
         }
         if (ret && !cy_node_is_container(ret)) {
-            sbuf head = {0};
+            cy_sbuf head = {0};
             for (size_t j = 0; j <= i; j++) {
                 if (j)
-                    sb_put(&head, ".", 1);
-                sb_str(&head, parts[j]);
+                    cy__sb_putc(&head, '.');
+                cy__sb_puts(&head, parts[j]);
             }
-            const char *h = sb_finish(&head, root->arena);
+            const char *h = cy__sb_finish_arena(&head, root->arena);
             rc = cy_error_set(CY_ETYPE, "ConfigTypeError",
                               "Error trying to access %s: node `%s` is not a container and thus "
                               "cannot contain `%s`",

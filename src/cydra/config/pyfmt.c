@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "node_internal.h"
+#include "sbuf.h"
 
 /* ---------------------------------------------------------------------------------------------
  * repr(float)
@@ -144,37 +145,16 @@ char *cy_float_repr(double f, char buf[32]) {
 }
 
 /* ---------------------------------------------------------------------------------------------
- * A growable string in malloc'd memory, copied to the arena at the end.
+ * Text built in a cy_sbuf, copied to the arena at the end.
  */
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *t = realloc(b->s, cap);
-        if (!t)
-            return;
-        b->s = t;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s) {
-    sb_put(b, s, strlen(s));
-}
-
-static const char *sb_finish(sbuf *b, cy_arena *a) {
-    const char *r = cy_arena_strndup(a, b->s ? b->s : "", b->len);
-    free(b->s);
+/* Callers take these strings as they take any arena string, which never fails (the arena aborts
+ * when out of memory, arena.c); a buffer that ran out of memory aborts the same way rather than
+ * hand back truncated text. */
+static const char *finish(cy_sbuf *b, cy_arena *a) {
+    const char *r = cy__sb_finish_arena(b, a);
+    if (!r)
+        abort();
     return r;
 }
 
@@ -219,11 +199,11 @@ static bool py_printable(unsigned c) {
     return true;
 }
 
-static void repr_str(sbuf *b, const char *s) {
+static void repr_str(cy_sbuf *b, const char *s) {
     char q = '\'';
     if (strchr(s, '\'') && !strchr(s, '"'))
         q = '"';
-    sb_put(b, &q, 1);
+    cy__sb_putc(b, q);
     const unsigned char *p = (const unsigned char *)s;
     char tmp[16];
     while (*p) {
@@ -232,22 +212,22 @@ static void repr_str(sbuf *b, const char *s) {
         if (n == 0) {
             /* not valid UTF-8: Python would hold a surrogate escape; show the byte */
             snprintf(tmp, sizeof tmp, "\\udc%02x", *p);
-            sb_str(b, tmp);
+            cy__sb_puts(b, tmp);
             p++;
             continue;
         }
         if (c == '\\')
-            sb_str(b, "\\\\");
+            cy__sb_puts(b, "\\\\");
         else if (c == (unsigned char)q)
-            sb_put(b, (const char[]){'\\', q}, 2);
+            cy__sb_putn(b, (const char[]){'\\', q}, 2);
         else if (c == '\n')
-            sb_str(b, "\\n");
+            cy__sb_puts(b, "\\n");
         else if (c == '\r')
-            sb_str(b, "\\r");
+            cy__sb_puts(b, "\\r");
         else if (c == '\t')
-            sb_str(b, "\\t");
+            cy__sb_puts(b, "\\t");
         else if (py_printable(c))
-            sb_put(b, (const char *)p, (size_t)n);
+            cy__sb_putn(b, (const char *)p, (size_t)n);
         else {
             if (c < 0x100)
                 snprintf(tmp, sizeof tmp, "\\x%02x", c);
@@ -255,47 +235,47 @@ static void repr_str(sbuf *b, const char *s) {
                 snprintf(tmp, sizeof tmp, "\\u%04x", c);
             else
                 snprintf(tmp, sizeof tmp, "\\U%08x", c);
-            sb_str(b, tmp);
+            cy__sb_puts(b, tmp);
         }
         p += n;
     }
-    sb_put(b, &q, 1);
+    cy__sb_putc(b, q);
 }
 
 const char *cy_str_pyrepr(cy_arena *a, const char *s) {
-    sbuf b = {0};
+    cy_sbuf b = {0};
     repr_str(&b, s);
-    return sb_finish(&b, a);
+    return finish(&b, a);
 }
 
-static void put_repr(sbuf *b, const cy_node *n);
+static void put_repr(cy_sbuf *b, const cy_node *n);
 
-static void put_key(sbuf *b, const cy_node *child) {
+static void put_key(cy_sbuf *b, const cy_node *child) {
     switch (child->key_kind) {
     case CY_KEY_STR:
         repr_str(b, child->key);
         break;
     default: /* int, float and bool keys are kept in their repr already */
-        sb_str(b, child->key);
+        cy__sb_puts(b, child->key);
         break;
     }
 }
 
-static void put_scalar_str(sbuf *b, const cy_node *n, bool repr) {
+static void put_scalar_str(cy_sbuf *b, const cy_node *n, bool repr) {
     char tmp[40];
     switch (n->kind) {
     case CY_NULL:
-        sb_str(b, "None");
+        cy__sb_puts(b, "None");
         break;
     case CY_BOOL:
-        sb_str(b, n->v.b ? "True" : "False");
+        cy__sb_puts(b, n->v.b ? "True" : "False");
         break;
     case CY_INT:
         snprintf(tmp, sizeof tmp, "%lld", (long long)n->v.i);
-        sb_str(b, tmp);
+        cy__sb_puts(b, tmp);
         break;
     case CY_FLOAT:
-        sb_str(b, cy_float_repr(n->v.f, tmp));
+        cy__sb_puts(b, cy_float_repr(n->v.f, tmp));
         break;
     case CY_MISSING:
     case CY_INTERP:
@@ -303,21 +283,21 @@ static void put_scalar_str(sbuf *b, const cy_node *n, bool repr) {
         if (repr)
             repr_str(b, n->v.str.s);
         else
-            sb_str(b, n->v.str.s);
+            cy__sb_puts(b, n->v.str.s);
         break;
     case CY_ENUM: {
         const char *en = n->v.str.def ? n->v.str.def->name : "Enum";
         if (repr) {
-            sb_str(b, "<");
-            sb_str(b, en);
-            sb_str(b, ".");
-            sb_str(b, n->v.str.s);
+            cy__sb_puts(b, "<");
+            cy__sb_puts(b, en);
+            cy__sb_puts(b, ".");
+            cy__sb_puts(b, n->v.str.s);
             snprintf(tmp, sizeof tmp, ": %lld>", (long long)n->v.str.ei);
-            sb_str(b, tmp);
+            cy__sb_puts(b, tmp);
         } else {
-            sb_str(b, en);
-            sb_str(b, ".");
-            sb_str(b, n->v.str.s);
+            cy__sb_puts(b, en);
+            cy__sb_puts(b, ".");
+            cy__sb_puts(b, n->v.str.s);
         }
         break;
     }
@@ -328,40 +308,40 @@ static void put_scalar_str(sbuf *b, const cy_node *n, bool repr) {
     }
 }
 
-static void put_repr(sbuf *b, const cy_node *n) {
+static void put_repr(cy_sbuf *b, const cy_node *n) {
     if (n->kind == CY_DICT) {
-        sb_str(b, "{");
+        cy__sb_puts(b, "{");
         for (size_t i = 0; i < n->v.c.len; i++) {
             if (i)
-                sb_str(b, ", ");
+                cy__sb_puts(b, ", ");
             put_key(b, n->v.c.items[i]);
-            sb_str(b, ": ");
+            cy__sb_puts(b, ": ");
             put_repr(b, n->v.c.items[i]);
         }
-        sb_str(b, "}");
+        cy__sb_puts(b, "}");
     } else if (n->kind == CY_LIST) {
-        sb_str(b, "[");
+        cy__sb_puts(b, "[");
         for (size_t i = 0; i < n->v.c.len; i++) {
             if (i)
-                sb_str(b, ", ");
+                cy__sb_puts(b, ", ");
             put_repr(b, n->v.c.items[i]);
         }
-        sb_str(b, "]");
+        cy__sb_puts(b, "]");
     } else {
         put_scalar_str(b, n, true);
     }
 }
 
 const char *cy__node_pyrepr(cy_arena *a, const cy_node *n) {
-    sbuf b = {0};
+    cy_sbuf b = {0};
     put_repr(&b, n);
-    return sb_finish(&b, a);
+    return finish(&b, a);
 }
 
 const char *cy_node_pystr(const cy_node *n) {
-    sbuf b = {0};
+    cy_sbuf b = {0};
     put_scalar_str(&b, n, false);
-    return sb_finish(&b, n->arena);
+    return finish(&b, n->arena);
 }
 
 const char *cy_node_pytype(const cy_node *n) {

@@ -29,6 +29,7 @@
 #include "cydra/error.h"
 #include "cydra/interp.h"
 #include "cydra/yaml.h"
+#include "sbuf.h"
 #include "yaml_internal.h"
 
 #define BEST_WIDTH             80
@@ -36,9 +37,7 @@
 #define BEST_INDENT            2
 
 typedef struct emitter {
-    char *buf;
-    size_t len, cap;
-    bool oom;
+    cy_sbuf out;     /* the text emitted so far */
     long column;     /* in code points, as PyYAML counts */
     int indent;      /* -1: PyYAML's None (nothing opened yet) */
     bool whitespace; /* the last character written is white space */
@@ -74,26 +73,6 @@ typedef struct scalar {
  * Output
  */
 
-static void put(emitter *em, const char *s, size_t n) {
-    if (em->oom)
-        return;
-    if (em->len + n + 1 > em->cap) {
-        size_t cap = em->cap ? em->cap : 256;
-        while (cap < em->len + n + 1)
-            cap *= 2;
-        char *b = realloc(em->buf, cap);
-        if (!b) {
-            em->oom = true;
-            return;
-        }
-        em->buf = b;
-        em->cap = cap;
-    }
-    memcpy(em->buf + em->len, s, n);
-    em->len += n;
-    em->buf[em->len] = '\0';
-}
-
 static void put_cp(emitter *em, uint32_t c) {
     char b[4];
     size_t n;
@@ -111,7 +90,7 @@ static void put_cp(emitter *em, uint32_t c) {
         b[0] = (char)(0xF0 | (c >> 18)), b[1] = (char)(0x80 | ((c >> 12) & 0x3F));
         b[2] = (char)(0x80 | ((c >> 6) & 0x3F)), b[3] = (char)(0x80 | (c & 0x3F)), n = 4;
     }
-    put(em, b, n);
+    cy__sb_putn(&em->out, b, n);
 }
 
 /* text[start, end) */
@@ -124,10 +103,10 @@ static void write_span(emitter *em, const uint32_t *text, size_t start, size_t e
 static void write_indicator(emitter *em, const char *ind, bool need_whitespace, bool whitespace,
                             bool indention) {
     if (!em->whitespace && need_whitespace) {
-        put(em, " ", 1);
+        cy__sb_putc(&em->out, ' ');
         em->column++;
     }
-    put(em, ind, strlen(ind));
+    cy__sb_puts(&em->out, ind);
     em->column += (long)strlen(ind);
     em->whitespace = whitespace;
     em->indention = em->indention && indention;
@@ -148,7 +127,7 @@ static void write_indent(emitter *em) {
     if (em->column < indent) {
         em->whitespace = true;
         while (em->column < indent) {
-            put(em, " ", 1);
+            cy__sb_putc(&em->out, ' ');
             em->column++;
         }
     }
@@ -287,7 +266,7 @@ static void write_plain(emitter *em, const uint32_t *t, size_t n, bool split, bo
     if (n == 0)
         return;
     if (!em->whitespace) {
-        put(em, " ", 1);
+        cy__sb_putc(&em->out, ' ');
         em->column++;
     }
     em->whitespace = em->indention = false;
@@ -360,7 +339,7 @@ static void write_single_quoted(emitter *em, const uint32_t *t, size_t n, bool s
             }
         }
         if (has && ch == '\'') {
-            put(em, "''", 2);
+            cy__sb_putn(&em->out, "''", 2);
             em->column += 2;
             start = end + 1;
         }
@@ -434,7 +413,7 @@ static void write_double_quoted(emitter *em, const uint32_t *t, size_t n, bool s
                     snprintf(data, sizeof data, "\\u%04X", (unsigned)ch);
                 else
                     snprintf(data, sizeof data, "\\U%08X", (unsigned)ch);
-                put(em, data, strlen(data));
+                cy__sb_puts(&em->out, data);
                 em->column += (long)strlen(data);
                 start = end + 1;
             }
@@ -446,12 +425,12 @@ static void write_double_quoted(emitter *em, const uint32_t *t, size_t n, bool s
                 write_span(em, t, start, end);
                 start = end;
             }
-            put(em, "\\", 1);
+            cy__sb_putc(&em->out, '\\');
             em->column++;
             write_indent(em);
             em->whitespace = em->indention = false;
             if (t[start] == ' ') {
-                put(em, "\\", 1);
+                cy__sb_putc(&em->out, '\\');
                 em->column++;
             }
         }
@@ -737,14 +716,14 @@ int cy_yaml_emit(char **out, const cy_node *node, unsigned flags) {
             write_indicator(&em, "...", true, false, false);
             write_indent(&em);
         }
-        if (em.oom || !em.buf)
+        if (em.out.oom || !em.out.s)
             rc = cy_error_set(CY_ENOMEM, NULL, "out of memory emitting YAML");
     }
     if (rc < 0) {
-        free(em.buf);
+        cy__sb_free(&em.out);
         return rc;
     }
-    *out = em.buf;
+    *out = cy__sb_take(&em.out);
     return 0;
 }
 

@@ -6,11 +6,11 @@
  * in key order (nested targets instantiated on the way), then `_args_`, then the binding to the
  * signature in CPython's order (keywords, excess positionals, missing arguments), then the call.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cydra/config/sbuf.h"
 #include "cydra/instantiate.h"
 
 /* An object built from a nested `_target_` dict, with that dict. */
@@ -42,95 +42,37 @@ struct cy_object {
  * Small helpers
  */
 
-/* A growable string; out of memory leaves it NULL and later appends do nothing. */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool failed;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n) {
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            free(b->s);
-            b->s = NULL;
-            b->failed = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) {
-    sb_putn(b, s, strlen(s));
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        sb_putn(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->failed = true;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_putn(b, big, (size_t)n);
-    free(big);
-}
-
 /* Python's repr() of a str: single quotes unless the text has a ' and no ", escapes as Python. */
-static void sb_pyrepr(sbuf *b, const char *s) {
+static void put_pyrepr(cy_sbuf *b, const char *s) {
     bool sq = strchr(s, '\'') != NULL, dq = strchr(s, '"') != NULL;
     char q = sq && !dq ? '"' : '\'';
-    sb_putn(b, &q, 1);
+    cy__sb_putc(b, q);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '\\':
-            sb_puts(b, "\\\\");
+            cy__sb_puts(b, "\\\\");
             break;
         case '\n':
-            sb_puts(b, "\\n");
+            cy__sb_puts(b, "\\n");
             break;
         case '\r':
-            sb_puts(b, "\\r");
+            cy__sb_puts(b, "\\r");
             break;
         case '\t':
-            sb_puts(b, "\\t");
+            cy__sb_puts(b, "\\t");
             break;
         default:
             if (*p == (unsigned char)q) {
-                sb_putn(b, "\\", 1);
-                sb_putn(b, (const char *)p, 1);
+                cy__sb_putc(b, '\\');
+                cy__sb_putc(b, (char)*p);
             } else if (*p < 0x20 || *p == 0x7f) {
-                sb_printf(b, "\\x%02x", *p);
+                cy__sb_printf(b, "\\x%02x", *p);
             } else {
-                sb_putn(b, (const char *)p, 1);
+                cy__sb_putc(b, (char)*p);
             }
         }
     }
-    sb_putn(b, &q, 1);
+    cy__sb_putc(b, q);
 }
 
 static bool is_special_key(const char *k) {
@@ -572,11 +514,11 @@ static int instantiate_inside(cy_object *owner, const cy_node *v, const offer *o
 
 /* Binding (CPython's order) ----------------------------------------------------------------- */
 
-static void missing_names(sbuf *b, const char *const *names, size_t n) {
+static void missing_names(cy_sbuf *b, const char *const *names, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            sb_puts(b, n == 2 ? " and " : i == n - 1 ? ", and " : ", ");
-        sb_printf(b, "'%s'", names[i]);
+            cy__sb_puts(b, n == 2 ? " and " : i == n - 1 ? ", and " : ", ");
+        cy__sb_printf(b, "'%s'", names[i]);
     }
 }
 
@@ -673,13 +615,13 @@ static int bind(cy_arg **out, size_t *nout, const char **hint, cy_arena *a, cons
         if (!bound[j] && (!fields[j]->def || strcmp(fields[j]->def, CY_DEF_MISSING) == 0))
             missing[nmissing++] = fields[j]->name;
     if (nmissing) {
-        sbuf b = {0};
-        sb_printf(&b, "%s() missing %zu required positional argument%s: ", fn, nmissing,
-                  nmissing == 1 ? "" : "s");
+        cy_sbuf b = {0};
+        cy__sb_printf(&b, "%s() missing %zu required positional argument%s: ", fn, nmissing,
+                      nmissing == 1 ? "" : "s");
         missing_names(&b, missing, nmissing);
-        int rc = b.failed ? cy_error_set(CY_ENOMEM, "MemoryError", "out of memory")
-                          : cy_error_set(CY_EINSTANTIATE, "TypeError", "%s", b.s);
-        free(b.s);
+        int rc = b.oom ? cy_error_set(CY_ENOMEM, "MemoryError", "out of memory")
+                       : cy_error_set(CY_EINSTANTIATE, "TypeError", "%s", b.s);
+        cy__sb_free(&b);
         return rc;
     }
     for (size_t j = 0; j < n; j++) {
@@ -700,21 +642,21 @@ static int bind(cy_arg **out, size_t *nout, const char **hint, cy_arena *a, cons
  * line. repr(e) is Python's: ValueError('Invalid learning rate: -1.0'). */
 static int wrap_error(const char *head, const char *full_key, const char *hint, int code) {
     const cy_error *e = cy_error_last();
-    sbuf b = {0};
-    sb_puts(&b, head);
-    sb_puts(&b, ":\n");
-    sb_puts(&b, e->exc ? e->exc : "Exception");
-    sb_puts(&b, "(");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, head);
+    cy__sb_puts(&b, ":\n");
+    cy__sb_puts(&b, e->exc ? e->exc : "Exception");
+    cy__sb_puts(&b, "(");
     if (e->msg && *e->msg)
-        sb_pyrepr(&b, e->msg);
-    sb_puts(&b, ")");
+        put_pyrepr(&b, e->msg);
+    cy__sb_puts(&b, ")");
     if (full_key && *full_key)
-        sb_printf(&b, "\nfull_key: %s", full_key);
+        cy__sb_printf(&b, "\nfull_key: %s", full_key);
     if (hint)
-        sb_printf(&b, "\nDid you mean '%s'?", hint);
-    int rc = b.failed ? cy_error_set(CY_ENOMEM, "MemoryError", "out of memory")
-                      : cy_error_set(code, "InstantiationException", "%s", b.s);
-    free(b.s);
+        cy__sb_printf(&b, "\nDid you mean '%s'?", hint);
+    int rc = b.oom ? cy_error_set(CY_ENOMEM, "MemoryError", "out of memory")
+                   : cy_error_set(code, "InstantiationException", "%s", b.s);
+    cy__sb_free(&b);
     return rc;
 }
 

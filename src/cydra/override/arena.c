@@ -1,10 +1,9 @@
 /*
- * arena.c - memory for parsed overrides, a string buffer, and error filling.
+ * arena.c - memory for parsed overrides, and error filling.
  *
  * An override owns one arena: every value, string and intermediate result of function
  * evaluation comes from it, so error paths never leak and cy_override_free is one call.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,95 +76,6 @@ char *ov_strdup(ov_arena *a, const char *s) {
     return ov_strndup(a, s, strlen(s));
 }
 
-void sb_init(sbuf *b) {
-    b->s = NULL;
-    b->len = b->cap = 0;
-    b->failed = 0;
-}
-
-void sb_free(sbuf *b) {
-    free(b->s);
-    sb_init(b);
-}
-
-static int sb_reserve(sbuf *b, size_t extra) {
-    if (b->failed)
-        return -1;
-    if (b->len + extra + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->failed = 1;
-            return -1;
-        }
-        cap *= 2;
-    }
-    char *s = realloc(b->s, cap);
-    if (!s) {
-        b->failed = 1;
-        return -1;
-    }
-    b->s = s;
-    b->cap = cap;
-    return 0;
-}
-
-void sb_putn(sbuf *b, const char *s, size_t n) {
-    if (sb_reserve(b, n) < 0)
-        return;
-    if (n)
-        memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void sb_puts(sbuf *b, const char *s) {
-    sb_putn(b, s, strlen(s));
-}
-
-void sb_putc(sbuf *b, char c) {
-    sb_putn(b, &c, 1);
-}
-
-void sb_printf(sbuf *b, const char *fmt, ...) {
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    if ((size_t)n < sizeof tmp) {
-        sb_putn(b, tmp, (size_t)n);
-        return;
-    }
-    if (sb_reserve(b, (size_t)n) < 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-char *sb_take(sbuf *b) {
-    if (b->failed) {
-        sb_free(b);
-        return NULL;
-    }
-    if (!b->s)
-        sb_reserve(b, 0);
-    if (b->failed)
-        return NULL;
-    if (b->len == 0)
-        b->s[0] = '\0';
-    char *s = b->s;
-    sb_init(b);
-    return s;
-}
-
 /* Code points before byte_offset; an invalid byte counts as one (Python's surrogateescape). */
 size_t ov_utf8_column(const char *s, size_t byte_offset) {
     size_t col = 0;
@@ -213,16 +123,14 @@ int ov_set_error(cy_override_error *err, int code, const char *exc, const char *
     err->exc = exc;
     err->offset = offset;
     err->column = text ? ov_utf8_column(text, offset) : 0;
-    sbuf b;
-    sb_init(&b);
-    sb_puts(&b, detail);
-    err->detail = sb_take(&b);
-    sb_init(&b);
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, detail);
+    err->detail = cy__sb_take(&b);
     if (with_prefix)
-        sb_printf(&b, "Error parsing override '%s'\n", text);
-    sb_puts(&b, detail);
-    sb_puts(&b, "\n" OV_GRAMMAR_URL);
-    err->message = sb_take(&b);
+        cy__sb_printf(&b, "Error parsing override '%s'\n", text);
+    cy__sb_puts(&b, detail);
+    cy__sb_puts(&b, "\n" OV_GRAMMAR_URL);
+    err->message = cy__sb_take(&b);
     if (!err->detail || !err->message) {
         clear_strings(err);
         err->code = CY_ENOMEM;

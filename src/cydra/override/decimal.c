@@ -271,15 +271,15 @@ double ov_dec_to_double(const ov_dec *d) {
     return v;
 }
 
-void ov_dec_str(sbuf *b, const ov_dec *d) {
+void ov_dec_str(cy_sbuf *b, const ov_dec *d) {
     if (d->sign)
-        sb_putc(b, '-');
+        cy__sb_putc(b, '-');
     if (d->special == 2) {
-        sb_puts(b, "NaN");
+        cy__sb_puts(b, "NaN");
         return;
     }
     if (d->special == 1) {
-        sb_puts(b, "Infinity");
+        cy__sb_puts(b, "Infinity");
         return;
     }
     /* Decimal.__str__ (to-sci-string) */
@@ -288,24 +288,24 @@ void ov_dec_str(sbuf *b, const ov_dec *d) {
     int64_t dotplace = (d->exp <= 0 && leftdigits > -6) ? leftdigits : 1;
 #define DIGIT(i) (d->ndig ? (char)('0' + d->digits[i]) : '0')
     if (dotplace <= 0) {
-        sb_puts(b, "0.");
+        cy__sb_puts(b, "0.");
         for (int64_t i = 0; i < -dotplace; i++)
-            sb_putc(b, '0');
+            cy__sb_putc(b, '0');
         for (size_t i = 0; i < n; i++)
-            sb_putc(b, DIGIT(i));
+            cy__sb_putc(b, DIGIT(i));
     } else if ((size_t)dotplace >= n) {
         for (size_t i = 0; i < n; i++)
-            sb_putc(b, DIGIT(i));
+            cy__sb_putc(b, DIGIT(i));
         for (int64_t i = (int64_t)n; i < dotplace; i++)
-            sb_putc(b, '0');
+            cy__sb_putc(b, '0');
     } else {
         for (size_t i = 0; i < (size_t)dotplace; i++)
-            sb_putc(b, DIGIT(i));
-        sb_putc(b, '.');
+            cy__sb_putc(b, DIGIT(i));
+        cy__sb_putc(b, '.');
         for (size_t i = (size_t)dotplace; i < n; i++)
-            sb_putc(b, DIGIT(i));
+            cy__sb_putc(b, DIGIT(i));
     }
 #undef DIGIT
     if (leftdigits != dotplace)
-        sb_printf(b, "E%+lld", (long long)(leftdigits - dotplace));
+        cy__sb_printf(b, "E%+lld", (long long)(leftdigits - dotplace));
 }

@@ -157,7 +157,7 @@ typedef struct ev {
     /* a pending Python exception raised by a grammar function */
     const char *fexc;
     int fcode;
-    sbuf fmsg;
+    cy_sbuf fmsg;
 } ev;
 
 static int nomem(ev *e) {
@@ -175,18 +175,18 @@ static int pyerr(ev *e, int code, const char *exc, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    sb_free(&e->fmsg);
-    sb_puts(&e->fmsg, tmp);
+    cy__sb_free(&e->fmsg);
+    cy__sb_puts(&e->fmsg, tmp);
     e->fexc = exc;
     e->fcode = code;
     return -1;
 }
 
-/* Raises with a message built in an sbuf (taken over). */
-static int pyerr_sb(ev *e, int code, const char *exc, sbuf *b) {
-    sb_free(&e->fmsg);
+/* Raises with a message built in a cy_sbuf (taken over). */
+static int pyerr_sb(ev *e, int code, const char *exc, cy_sbuf *b) {
+    cy__sb_free(&e->fmsg);
     e->fmsg = *b;
-    sb_init(b);
+    *b = (cy_sbuf){0};
     e->fexc = exc;
     e->fcode = code;
     return -1;
@@ -415,12 +415,11 @@ static int int_token(ev *e, size_t i, cy_override_value **out) {
     if (rc == -3)
         return out_of_memory(e);
     if (rc == -2) {
-        sbuf b;
-        sb_init(&b);
-        sb_puts(&b, "Integer out of range: ");
-        sb_putn(&b, s, n);
-        sb_puts(&b, " does not fit in 64 bits (Cydra integers are int64)");
-        char *d = sb_take(&b);
+        cy_sbuf b = {0};
+        cy__sb_puts(&b, "Integer out of range: ");
+        cy__sb_putn(&b, s, n);
+        cy__sb_puts(&b, " does not fit in 64 bits (Cydra integers are int64)");
+        char *d = cy__sb_take(&b);
         if (!d)
             return out_of_memory(e);
         visitor_error(e, CY_ELIMIT, e->t->toks[i].start, d);
@@ -489,22 +488,21 @@ static int create_primitive(ev *e, size_t first, size_t last, cy_override_value 
     size_t n;
     const char *s;
     if (last > first) {
-        sbuf b;
-        sb_init(&b);
+        cy_sbuf b = {0};
         for (size_t i = first; i <= last; i++) {
             s = tok_text(e, i, &n);
             if (tk[i].type == T_ESC)
                 for (size_t k = 1; k < n; k += 2)
-                    sb_putc(&b, s[k]);
+                    cy__sb_putc(&b, s[k]);
             else
-                sb_putn(&b, s, n);
+                cy__sb_putn(&b, s, n);
         }
-        if (b.failed) {
-            sb_free(&b);
+        if (b.oom) {
+            cy__sb_free(&b);
             return out_of_memory(e);
         }
         *out = ov_new_str(e->a, b.s ? b.s : "", b.len);
-        sb_free(&b);
+        cy__sb_free(&b);
         return *out ? 0 : out_of_memory(e);
     }
     s = tok_text(e, first, &n);
@@ -532,14 +530,13 @@ static int create_primitive(ev *e, size_t first, size_t last, cy_override_value 
         break;
     case T_ESC: {
         char tmp[2] = {0, 0};
-        sbuf b;
-        sb_init(&b);
+        cy_sbuf b = {0};
         for (size_t k = 1; k < n; k += 2) {
             tmp[0] = s[k];
-            sb_puts(&b, tmp);
+            cy__sb_puts(&b, tmp);
         }
-        v = b.failed ? NULL : ov_new_str(e->a, b.s ? b.s : "", b.len);
-        sb_free(&b);
+        v = b.oom ? NULL : ov_new_str(e->a, b.s ? b.s : "", b.len);
+        cy__sb_free(&b);
         break;
     }
     default:
@@ -633,11 +630,10 @@ static int cast_items(ev *e, int to, cy_override_value *const *items, size_t n,
     return 0;
 }
 
-static int str_repr_into(sbuf *b, const cy_override_value *v, size_t limit) {
-    sbuf r;
-    sb_init(&r);
+static int str_repr_into(cy_sbuf *b, const cy_override_value *v, size_t limit) {
+    cy_sbuf r = {0};
     ov_str_repr(&r, v->u.str.text, v->u.str.len);
-    if (r.failed)
+    if (r.oom)
         return -1;
     /* %.200R: at most `limit` characters of the repr */
     size_t bytes = r.len;
@@ -651,14 +647,14 @@ static int str_repr_into(sbuf *b, const cy_override_value *v, size_t limit) {
         }
         bytes = i;
     }
-    sb_putn(b, r.s, bytes);
-    sb_free(&r);
+    cy__sb_putn(b, r.s, bytes);
+    cy__sb_free(&r);
     return 0;
 }
 
 static int cast_primitive(ev *e, int to, const cy_override_value *v, cy_override_value **out) {
     char tmp[40];
-    sbuf b;
+    cy_sbuf b = {0};
     switch (v->kind) {
     case CY_OV_INT:
     case CY_OV_BOOL:
@@ -719,20 +715,18 @@ static int cast_primitive(ev *e, int to, const cy_override_value *v, cy_override
             if (rc == -3)
                 return nomem(e);
             if (rc == -2) {
-                sb_init(&b);
-                sb_puts(&b, "int(");
+                cy__sb_puts(&b, "int(");
                 if (str_repr_into(&b, v, 0) < 0) {
-                    sb_free(&b);
+                    cy__sb_free(&b);
                     return nomem(e);
                 }
-                sb_puts(&b, ") does not fit in 64 bits (Cydra integers are int64)");
+                cy__sb_puts(&b, ") does not fit in 64 bits (Cydra integers are int64)");
                 return pyerr_sb(e, CY_ELIMIT, "OverflowError", &b);
             }
             if (rc < 0) {
-                sb_init(&b);
-                sb_puts(&b, "invalid literal for int() with base 10: ");
+                cy__sb_puts(&b, "invalid literal for int() with base 10: ");
                 if (str_repr_into(&b, v, 200) < 0) {
-                    sb_free(&b);
+                    cy__sb_free(&b);
                     return nomem(e);
                 }
                 return pyerr_sb(e, CY_EPARSE, "ValueError", &b);
@@ -746,10 +740,9 @@ static int cast_primitive(ev *e, int to, const cy_override_value *v, cy_override
             if (rc == -3)
                 return nomem(e);
             if (rc < 0) {
-                sb_init(&b);
-                sb_puts(&b, "could not convert string to float: ");
+                cy__sb_puts(&b, "could not convert string to float: ");
                 if (str_repr_into(&b, v, 0) < 0) {
-                    sb_free(&b);
+                    cy__sb_free(&b);
                     return nomem(e);
                 }
                 return pyerr_sb(e, CY_EPARSE, "ValueError", &b);
@@ -766,10 +759,9 @@ static int cast_primitive(ev *e, int to, const cy_override_value *v, cy_override
                 NEW(*out, ov_new_bool(e->a, 1));
                 return 0;
             }
-            sb_init(&b);
-            sb_puts(&b, "Cannot cast '");
-            sb_putn(&b, s, n);
-            sb_puts(&b, "' to bool");
+            cy__sb_puts(&b, "Cannot cast '");
+            cy__sb_putn(&b, s, n);
+            cy__sb_puts(&b, "' to bool");
             return pyerr_sb(e, CY_EPARSE, "ValueError", &b);
         default:
             NEW(*out, ov_new_str(e->a, s, n));
@@ -1283,17 +1275,16 @@ static int sort_sweep(ev *e, cy_override_value *sweep, int reverse, cy_override_
 }
 
 static int tuple_repr(ev *e, cy_override_value **items, size_t n) {
-    sbuf b;
-    sb_init(&b);
-    sb_puts(&b, "Invalid arguments: (");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "Invalid arguments: (");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            sb_puts(&b, ", ");
+            cy__sb_puts(&b, ", ");
         ov_value_repr(&b, items[i]);
     }
-    sb_puts(&b, n == 1 ? ",)" : ")");
-    if (b.failed) {
-        sb_free(&b);
+    cy__sb_puts(&b, n == 1 ? ",)" : ")");
+    if (b.oom) {
+        cy__sb_free(&b);
         return nomem(e);
     }
     return pyerr_sb(e, CY_EPARSE, "TypeError", &b);
@@ -1467,12 +1458,11 @@ static int visit_function(ev *e, const snode *n, cy_override_value **out) {
             f = &functions[i];
     int rc;
     if (!f) {
-        sbuf b;
-        sb_init(&b);
-        sb_puts(&b, "Unknown function '");
-        sb_putn(&b, name, nlen);
-        sb_puts(&b,
-                "'\nAvailable: bool,choice,float,glob,int,interval,range,shuffle,sort,str,tag\n");
+        cy_sbuf b = {0};
+        cy__sb_puts(&b, "Unknown function '");
+        cy__sb_putn(&b, name, nlen);
+        cy__sb_puts(
+            &b, "'\nAvailable: bool,choice,float,glob,int,interval,range,shuffle,sort,str,tag\n");
         rc = pyerr_sb(e, CY_EPARSE, "HydraException", &b);
     } else {
         rc = bind(e, f, &c);
@@ -1481,18 +1471,17 @@ static int visit_function(ev *e, const snode *n, cy_override_value **out) {
     }
     if (rc == 0)
         return 0;
-    if (e->fcode == CY_ENOMEM || e->fmsg.failed)
+    if (e->fcode == CY_ENOMEM || e->fmsg.oom)
         return out_of_memory(e);
     /* "<Exception> while evaluating '<ctx.getText()>': <message>" */
     size_t from = t->toks[n->first].start, to = t->toks[n->last].end;
-    sbuf b;
-    sb_init(&b);
-    sb_printf(&b, "%s while evaluating '", e->fexc);
-    sb_putn(&b, t->src + from, to - from);
-    sb_puts(&b, "': ");
+    cy_sbuf b = {0};
+    cy__sb_printf(&b, "%s while evaluating '", e->fexc);
+    cy__sb_putn(&b, t->src + from, to - from);
+    cy__sb_puts(&b, "': ");
     if (e->fmsg.s)
-        sb_putn(&b, e->fmsg.s, e->fmsg.len);
-    char *detail = sb_take(&b);
+        cy__sb_putn(&b, e->fmsg.s, e->fmsg.len);
+    char *detail = cy__sb_take(&b);
     if (!detail)
         return out_of_memory(e);
     ov_set_error(e->err, e->fcode, "OverrideParseException", t->src, from, 1, detail);
@@ -1679,7 +1668,6 @@ int ov_eval(cy_override_value **out, ov_arena *a, const ov_parse_tree *t, ov_rng
     e.t = t;
     e.rng = rng;
     e.err = err;
-    sb_init(&e.fmsg);
     *out = NULL;
     int rc = 0;
     if (t->value) {
@@ -1689,6 +1677,6 @@ int ov_eval(cy_override_value **out, ov_arena *a, const ov_parse_tree *t, ov_rng
         if (!(*out = ov_new_str(a, "", 0)))
             rc = out_of_memory(&e) < 0 ? CY_ENOMEM : 0;
     }
-    sb_free(&e.fmsg);
+    cy__sb_free(&e.fmsg);
     return rc;
 }

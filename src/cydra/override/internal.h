@@ -2,7 +2,8 @@
  * internal.h - private pieces of the override parser (src/cydra/override).
  *
  * The module is split by noun:
- *   arena.c     a bump allocator (one per parsed override) and a growable string buffer
+ *   arena.c     a bump allocator (one per parsed override) and error filling; strings are built
+ *               in cy_sbuf (cydra/config/sbuf.h)
  *   lexer.c     OverrideLexer.g4 as a hand-written longest-match lexer with its two modes
  *   parser.c    OverrideParser.g4 as recursive descent that reproduces ANTLR's prediction and
  *               error reporting (the messages Hydra prints come from ANTLR's error strategy)
@@ -21,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cydra/config/sbuf.h"
 #include "cydra/override.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -35,23 +37,6 @@ void ov_arena_free(ov_arena *a);
 void *ov_alloc(ov_arena *a, size_t n);
 char *ov_strndup(ov_arena *a, const char *s, size_t n);
 char *ov_strdup(ov_arena *a, const char *s);
-
-/* A growable NUL-terminated string on the heap. On allocation failure `failed` is set and
- * further appends are ignored, so callers check once at the end. */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-void sb_init(sbuf *b);
-void sb_free(sbuf *b);
-void sb_putn(sbuf *b, const char *s, size_t n);
-void sb_puts(sbuf *b, const char *s);
-void sb_putc(sbuf *b, char c);
-void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hands the string over to the caller (never NULL unless failed; then NULL). */
-char *sb_take(sbuf *b);
 
 /* ---------------------------------------------------------------------------------------------
  * Tokens (the numbering of OverrideLexer.tokens: ANTLR sorts expected-token sets by it)
@@ -180,23 +165,23 @@ const char *ov_py_type_name(const cy_override_value *v);
 /* repr(float): shortest round-trip digits, Python's layout ("0.1", "1e-05", "1e+16", "inf"). */
 void ov_float_repr(double v, char buf[32]);
 /* repr(str) of UTF-8 text: quotes chosen as Python does, escapes for the unprintable. */
-void ov_str_repr(sbuf *b, const char *s, size_t n);
+void ov_str_repr(cy_sbuf *b, const char *s, size_t n);
 /* repr() of a value as Python prints the object Hydra holds (QuotedString(...), ChoiceSweep(...)).
  */
-void ov_value_repr(sbuf *b, const cy_override_value *v);
+void ov_value_repr(cy_sbuf *b, const cy_override_value *v);
 /* str() of a value (strings bare, everything else as repr). */
-void ov_value_str(sbuf *b, const cy_override_value *v);
+void ov_value_str(cy_sbuf *b, const cy_override_value *v);
 /* Hydra's escape_special_characters: a backslash before each of \()[]{}:=, and TAB/space. */
-void ov_escape_special(sbuf *b, const char *s, size_t n);
+void ov_escape_special(cy_sbuf *b, const char *s, size_t n);
 /* QuotedString.with_quotes(). */
-void ov_with_quotes(sbuf *b, const char *text, size_t n, char quote);
+void ov_with_quotes(cy_sbuf *b, const char *text, size_t n, char quote);
 /* Override._get_value_element_as_str. Returns 0, or -1 with the exception Hydra raises in fe
  * (a sweep inside a list or dict; an unconvertible glob pattern). fe->msg must be initialised. */
 typedef struct ov_fmt_error {
     const char *exc;
-    sbuf msg;
+    cy_sbuf msg;
 } ov_fmt_error;
-int ov_element_str(sbuf *b, const cy_override_value *v, int space_after_sep, ov_fmt_error *fe);
+int ov_element_str(cy_sbuf *b, const cy_override_value *v, int space_after_sep, ov_fmt_error *fe);
 
 /* ---------------------------------------------------------------------------------------------
  * Python objects (pyobj.c)
@@ -255,7 +240,7 @@ int ov_dec_cmp(const ov_dec *a, const ov_dec *b);
 int ov_dec_sign(const ov_dec *d);
 double ov_dec_to_double(const ov_dec *d);
 /* str(Decimal). */
-void ov_dec_str(sbuf *b, const ov_dec *d);
+void ov_dec_str(cy_sbuf *b, const ov_dec *d);
 
 /* ---------------------------------------------------------------------------------------------
  * Glob (sweep.c)

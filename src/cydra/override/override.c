@@ -155,21 +155,20 @@ const char *cy_override_value_type_name(cy_override_value_type t) {
     return "?";
 }
 
-static void key_element(sbuf *b, const cy_override *ov) {
+static void key_element(cy_sbuf *b, const cy_override *ov) {
     static const char *const prefix[] = {"", "+", "++", "~"};
-    sb_puts(b, prefix[ov->type]);
-    sb_puts(b, ov->key_or_group);
+    cy__sb_puts(b, prefix[ov->type]);
+    cy__sb_puts(b, ov->key_or_group);
     if (ov->package) {
-        sb_putc(b, '@');
-        sb_puts(b, ov->package);
+        cy__sb_putc(b, '@');
+        cy__sb_puts(b, ov->package);
     }
 }
 
 int cy_override_key_element(char **out, const cy_override *ov) {
-    sbuf b;
-    sb_init(&b);
+    cy_sbuf b = {0};
     key_element(&b, ov);
-    *out = sb_take(&b);
+    *out = cy__sb_take(&b);
     return *out ? 0 : CY_ENOMEM;
 }
 
@@ -181,18 +180,16 @@ const char *cy_override_value_text(const cy_override *ov) {
 int cy_override_element_string(char **out, const cy_override_value *v, int space_after_sep,
                                cy_override_error *err) {
     *out = NULL;
-    sbuf b;
-    sb_init(&b);
+    cy_sbuf b = {0};
     ov_fmt_error fe = {NULL, {0}};
-    sb_init(&fe.msg);
     if (ov_element_str(&b, v, space_after_sep, &fe) < 0) {
-        sb_free(&b);
-        int rc = fe.msg.failed ? nomem(err)
-                               : ov_set_error_raw(err, CY_ERROR, fe.exc, fe.msg.s ? fe.msg.s : "");
-        sb_free(&fe.msg);
+        cy__sb_free(&b);
+        int rc = fe.msg.oom ? nomem(err)
+                            : ov_set_error_raw(err, CY_ERROR, fe.exc, fe.msg.s ? fe.msg.s : "");
+        cy__sb_free(&fe.msg);
         return rc;
     }
-    *out = sb_take(&b);
+    *out = cy__sb_take(&b);
     return *out ? 0 : nomem(err);
 }
 
@@ -214,13 +211,12 @@ int cy_override_job_string(char **out, const cy_override *ov, cy_override_error 
     int rc = cy_override_value_string(&value, ov, 0, err);
     if (rc < 0)
         return rc;
-    sbuf b;
-    sb_init(&b);
+    cy_sbuf b = {0};
     key_element(&b, ov);
-    sb_putc(&b, '=');
-    sb_puts(&b, value);
+    cy__sb_putc(&b, '=');
+    cy__sb_puts(&b, value);
     free(value);
-    *out = sb_take(&b);
+    *out = cy__sb_take(&b);
     return *out ? 0 : nomem(err);
 }
 
@@ -274,18 +270,16 @@ const cy_override_value *cy_override_python_value(cy_override *ov) {
 }
 
 int cy_override_value_repr(char **out, const cy_override_value *v) {
-    sbuf b;
-    sb_init(&b);
+    cy_sbuf b = {0};
     ov_value_repr(&b, v);
-    *out = sb_take(&b);
+    *out = cy__sb_take(&b);
     return *out ? 0 : CY_ENOMEM;
 }
 
 int cy_override_value_pystr(char **out, const cy_override_value *v) {
-    sbuf b;
-    sb_init(&b);
+    cy_sbuf b = {0};
     ov_value_str(&b, v);
-    *out = sb_take(&b);
+    *out = cy__sb_take(&b);
     return *out ? 0 : CY_ENOMEM;
 }
 

@@ -232,19 +232,17 @@ static int lexer_error(parser *p) {
     /* parse_overrides: "LexerNoViableAltException: <override>\n" then a caret under the
      * character: '^'.rjust(len(prefix) + startIndex + 1). */
     const char *prefix = "LexerNoViableAltException: ";
-    sbuf b;
-    sb_init(&b);
-    sb_puts(&b, prefix);
-    sb_putn(&b, p->src, p->len);
-    sb_putc(&b, '\n');
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, prefix);
+    cy__sb_putn(&b, p->src, p->len);
+    cy__sb_putc(&b, '\n');
     for (size_t i = 0; i < strlen(prefix) + col; i++)
-        sb_putc(&b, ' ');
-    sb_putc(&b, '^');
-    sb_puts(&b, "\n" OV_GRAMMAR_URL);
-    char *msg = sb_take(&b);
+        cy__sb_putc(&b, ' ');
+    cy__sb_putc(&b, '^');
+    cy__sb_puts(&b, "\n" OV_GRAMMAR_URL);
+    char *msg = cy__sb_take(&b);
     /* ANTLR's own text ("token recognition error at: 'x'") becomes the detail. */
-    sb_init(&b);
-    sb_puts(&b, "token recognition error at: '");
+    cy__sb_puts(&b, "token recognition error at: '");
     size_t n = 1;
     unsigned char c = (unsigned char)p->src[pos];
     if (c == '\'' || c == '"' || (c == '$' && pos + 1 < p->len && p->src[pos + 1] == '{'))
@@ -252,9 +250,9 @@ static int lexer_error(parser *p) {
     else
         while (pos + n < p->len && ((unsigned char)p->src[pos + n] & 0xC0) == 0x80)
             n++;
-    sb_putn(&b, p->src + pos, n);
-    sb_putc(&b, '\'');
-    char *detail = sb_take(&b);
+    cy__sb_putn(&b, p->src + pos, n);
+    cy__sb_putc(&b, '\'');
+    char *detail = cy__sb_take(&b);
     if (!msg || !detail) {
         free(msg);
         free(detail);
@@ -359,53 +357,53 @@ static tset with_context(parser *p, tset s) {
     return r | TS(T_EOF);
 }
 
-static void put_set(sbuf *b, tset s) {
+static void put_set(cy_sbuf *b, tset s) {
     int count = 0;
     for (int t = -1; t < T_NTYPES; t++)
         if (s & TS(t))
             count++;
     if (count > 1)
-        sb_putc(b, '{');
+        cy__sb_putc(b, '{');
     int first = 1;
     for (int t = -1; t < T_NTYPES; t++) {
         if (!(s & TS(t)))
             continue;
         if (!first)
-            sb_puts(b, ", ");
-        sb_puts(b, tok_display_name(t));
+            cy__sb_puts(b, ", ");
+        cy__sb_puts(b, tok_display_name(t));
         first = 0;
     }
     if (count > 1)
-        sb_putc(b, '}');
+        cy__sb_putc(b, '}');
     if (count == 0)
-        sb_puts(b, "{}");
+        cy__sb_puts(b, "{}");
 }
 
 /* escapeWSAndQuote */
-static void put_quoted_ws(sbuf *b, const char *s, size_t n) {
-    sb_putc(b, '\'');
+static void put_quoted_ws(cy_sbuf *b, const char *s, size_t n) {
+    cy__sb_putc(b, '\'');
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
-            sb_puts(b, "\\n");
+            cy__sb_puts(b, "\\n");
         else if (s[i] == '\r')
-            sb_puts(b, "\\r");
+            cy__sb_puts(b, "\\r");
         else if (s[i] == '\t')
-            sb_puts(b, "\\t");
+            cy__sb_puts(b, "\\t");
         else
-            sb_putc(b, s[i]);
+            cy__sb_putc(b, s[i]);
     }
-    sb_putc(b, '\'');
+    cy__sb_putc(b, '\'');
 }
 
-static void put_token(sbuf *b, parser *p, const token *t) {
+static void put_token(cy_sbuf *b, parser *p, const token *t) {
     if (t->type == T_EOF)
         put_quoted_ws(b, "<EOF>", 5);
     else
         put_quoted_ws(b, p->src + t->start, t->end - t->start);
 }
 
-static int report(parser *p, sbuf *b, size_t offset, int with_prefix) {
-    char *detail = sb_take(b);
+static int report(parser *p, cy_sbuf *b, size_t offset, int with_prefix) {
+    char *detail = cy__sb_take(b);
     if (!detail)
         return fail_nomem(p);
     p->failed = ov_set_error(p->err, CY_EPARSE, "OverrideParseException", p->src, offset,
@@ -421,9 +419,8 @@ static int report_nva(parser *p, size_t start, size_t offending) {
         return -1;
     if (offending >= p->ntoks)
         offending = p->ntoks - 1;
-    sbuf b;
-    sb_init(&b);
-    sb_puts(&b, "no viable alternative at input ");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "no viable alternative at input ");
     if (p->toks[start].type == T_EOF) {
         put_quoted_ws(&b, "<EOF>", 5);
     } else {
@@ -439,31 +436,28 @@ static int report_nva(parser *p, size_t start, size_t offending) {
 }
 
 static int report_mismatch(parser *p, int state) {
-    sbuf b;
-    sb_init(&b);
-    sb_puts(&b, "mismatched input ");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "mismatched input ");
     put_token(&b, p, &p->toks[p->idx]);
-    sb_puts(&b, " expecting ");
+    cy__sb_puts(&b, " expecting ");
     put_set(&b, with_context(p, st(state).next));
     return report(p, &b, p->toks[p->idx].start, 0);
 }
 
 static int report_unwanted(parser *p, int state) {
-    sbuf b;
-    sb_init(&b);
-    sb_puts(&b, "extraneous input ");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "extraneous input ");
     put_token(&b, p, &p->toks[p->idx]);
-    sb_puts(&b, " expecting ");
+    cy__sb_puts(&b, " expecting ");
     put_set(&b, with_context(p, st(state).next));
     return report(p, &b, p->toks[p->idx].start, 1);
 }
 
 static int report_missing(parser *p, int state) {
-    sbuf b;
-    sb_init(&b);
-    sb_puts(&b, "missing ");
+    cy_sbuf b = {0};
+    cy__sb_puts(&b, "missing ");
     put_set(&b, with_context(p, st(state).next));
-    sb_puts(&b, " at ");
+    cy__sb_puts(&b, " at ");
     put_token(&b, p, &p->toks[p->idx]);
     return report(p, &b, p->toks[p->idx].start, 1);
 }
@@ -874,13 +868,12 @@ static int p_dict_kv(parser *p, nvec *v) {
 
 static int enter_container(parser *p) {
     if (++p->depth > p->max_depth) {
-        sbuf b;
-        sb_init(&b);
-        sb_printf(&b,
-                  "Nesting too deep: more than %d levels of lists, dicts and function calls "
-                  "(at character %zu)",
-                  p->max_depth, ov_utf8_column(p->src, p->toks[p->idx].start));
-        char *detail = sb_take(&b);
+        cy_sbuf b = {0};
+        cy__sb_printf(&b,
+                      "Nesting too deep: more than %d levels of lists, dicts and function calls "
+                      "(at character %zu)",
+                      p->max_depth, ov_utf8_column(p->src, p->toks[p->idx].start));
+        char *detail = cy__sb_take(&b);
         if (!detail)
             return fail_nomem(p);
         p->failed = ov_set_error(p->err, CY_ELIMIT, "OverrideParseException", p->src,

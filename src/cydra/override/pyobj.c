@@ -297,11 +297,10 @@ int ov_py_sort(cy_override_value **items, size_t n, int rev, char **msg) {
         free(tmp);
     }
     if (rc < 0) {
-        sbuf b;
-        sb_init(&b);
-        sb_printf(&b, "'<' not supported between instances of '%s' and '%s'",
-                  ov_py_type_name(s.bad_a), ov_py_type_name(s.bad_b));
-        *msg = sb_take(&b);
+        cy_sbuf b = {0};
+        cy__sb_printf(&b, "'<' not supported between instances of '%s' and '%s'",
+                      ov_py_type_name(s.bad_a), ov_py_type_name(s.bad_b));
+        *msg = cy__sb_take(&b);
         return *msg ? -1 : -2;
     }
     if (rev)

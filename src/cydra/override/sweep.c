@@ -446,16 +446,15 @@ static int raw_next(cy_override_sweep *it, const cy_override_value **item, cy_ov
         if (s == -2)
             return invalid_operation(err);
         if (s == 0) {
-            sbuf b;
-            sb_init(&b);
-            sb_puts(&b, "Invalid range values (start:");
+            cy_sbuf b = {0};
+            cy__sb_puts(&b, "Invalid range values (start:");
             ov_dec_str(&b, &it->dcur);
-            sb_puts(&b, ", stop:");
+            cy__sb_puts(&b, ", stop:");
             ov_dec_str(&b, &it->dstop);
-            sb_puts(&b, ", step:");
+            cy__sb_puts(&b, ", step:");
             ov_dec_str(&b, &it->dstep);
-            sb_puts(&b, ")");
-            char *msg = sb_take(&b);
+            cy__sb_puts(&b, ")");
+            char *msg = cy__sb_take(&b);
             if (!msg)
                 return nomem(err);
             int rc = ov_set_error_raw(err, CY_ERROR, "HydraException", msg);
