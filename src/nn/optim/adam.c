@@ -33,31 +33,37 @@ static const nn_arg args[] = {
         "fused CUDA kernel (no effect here)"),
 };
 
-static int validate(void *opts) {
-    const OPTS *o = opts;
-    if (!(0.0 <= o->lr))
-        return nn__invalid("Invalid learning rate", o->lr);
-    if (!(0.0 <= o->eps))
-        return nn__invalid("Invalid epsilon value", o->eps);
-    if (!(0.0 <= o->betas[0] && o->betas[0] < 1.0))
-        return nn__invalid("Invalid beta parameter at index 0", o->betas[0]);
-    if (!(0.0 <= o->betas[1] && o->betas[1] < 1.0))
-        return nn__invalid("Invalid beta parameter at index 1", o->betas[1]);
-    if (!(0.0 <= o->weight_decay))
-        return nn__invalid("Invalid weight_decay value", o->weight_decay);
+int nn__adam_validate(double lr, const double betas[2], double eps, double weight_decay) {
+    if (!(0.0 <= lr))
+        return nn__invalid("Invalid learning rate", lr);
+    if (!(0.0 <= eps))
+        return nn__invalid("Invalid epsilon value", eps);
+    if (!(0.0 <= betas[0] && betas[0] < 1.0))
+        return nn__invalid("Invalid beta parameter at index 0", betas[0]);
+    if (!(0.0 <= betas[1] && betas[1] < 1.0))
+        return nn__invalid("Invalid beta parameter at index 1", betas[1]);
+    if (!(0.0 <= weight_decay))
+        return nn__invalid("Invalid weight_decay value", weight_decay);
     return NN_OK;
 }
 
-/* one parameter's elements; flags are loop-invariant selects so the loop vectorizes */
+static int validate(void *opts) {
+    const OPTS *o = opts;
+    return nn__adam_validate(o->lr, o->betas, o->eps, o->weight_decay);
+}
+
+/* one parameter's elements; flags are loop-invariant selects so the loop vectorizes. Adam
+ * passes decay 1 (x * 1.0f is x), AdamW has_wd 0. */
 NN_OPTIM_KERNEL static void adam_kernel(size_t n, float *restrict x, const float *restrict grad,
                                         float *restrict exp_avg, float *restrict exp_avg_sq,
                                         float *restrict max_sq, float sign, int has_wd, float wd,
-                                        float b1, float one_m_b1, float b2, float one_m_b2,
-                                        int amsgrad, float bc2_sqrt, float eps,
+                                        float decay, float b1, float one_m_b1, float b2,
+                                        float one_m_b2, int amsgrad, float bc2_sqrt, float eps,
                                         float neg_step_size) {
     for (size_t i = 0; i < n; i++) {
         float gi = grad[i] * sign;
         gi = has_wd ? t_add(gi, wd, x[i]) : gi;
+        const float xi = x[i] * decay;
         const float m = t_add(exp_avg[i] * b1, one_m_b1, gi);
         const float v = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
         const float vmax = amsgrad ? t_max(max_sq[i], v) : max_sq[i];
@@ -65,47 +71,59 @@ NN_OPTIM_KERNEL static void adam_kernel(size_t n, float *restrict x, const float
         exp_avg_sq[i] = v;
         max_sq[i] = vmax;
         const float denom = sqrtf(amsgrad ? vmax : v) / bc2_sqrt + eps;
-        x[i] = t_addcdiv(x[i], neg_step_size, m, denom);
+        x[i] = t_addcdiv(xi, neg_step_size, m, denom);
     }
 }
 
 typedef struct adam_args {
     float *x, *exp_avg, *exp_avg_sq, *max_sq;
     const float *grad;
-    float sign, wd, b1, one_m_b1, b2, one_m_b2, bc2_sqrt, eps, neg_step_size;
+    float sign, wd, decay, b1, one_m_b1, b2, one_m_b2, bc2_sqrt, eps, neg_step_size;
     int has_wd, amsgrad;
 } adam_args;
 
 static void adam_range(void *ctx, size_t i0, size_t i1) {
     const adam_args *a = ctx;
     adam_kernel(i1 - i0, a->x + i0, a->grad + i0, a->exp_avg + i0, a->exp_avg_sq + i0,
-                a->max_sq + i0, a->sign, a->has_wd, a->wd, a->b1, a->one_m_b1, a->b2, a->one_m_b2,
-                a->amsgrad, a->bc2_sqrt, a->eps, a->neg_step_size);
+                a->max_sq + i0, a->sign, a->has_wd, a->wd, a->decay, a->b1, a->one_m_b1, a->b2,
+                a->one_m_b2, a->amsgrad, a->bc2_sqrt, a->eps, a->neg_step_size);
 }
 
-static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
-    const OPTS *o = g->opts;
+void nn__adam_update(nn_pstate *s, nn_param *p, float *slots, const nn__adam_hyper *h) {
     const size_t n = p->value.numel;
     s->step = f32(s->step + 1); /* step_t += 1, a float32 tensor */
-    const double bc1 = 1 - pow(o->betas[0], s->step);
-    const double bc2 = 1 - pow(o->betas[1], s->step);
+    const double bc1 = 1 - pow(h->betas[0], s->step);
+    const double bc2 = 1 - pow(h->betas[1], s->step);
     adam_args a = {.x = p->value.data,
                    .exp_avg = slots,
                    .exp_avg_sq = slots + n,
                    .max_sq = slots + 2 * n,
                    .grad = p->grad,
-                   .sign = o->maximize ? -1.0f : 1.0f,
-                   .wd = f32(o->weight_decay),
-                   .b1 = f32(o->betas[0]),
-                   .one_m_b1 = f32(1 - o->betas[0]),
-                   .b2 = f32(o->betas[1]),
-                   .one_m_b2 = f32(1 - o->betas[1]),
+                   .sign = h->maximize ? -1.0f : 1.0f,
+                   .wd = f32(h->l2),
+                   .decay = f32(h->decay),
+                   .b1 = f32(h->betas[0]),
+                   .one_m_b1 = f32(1 - h->betas[0]),
+                   .b2 = f32(h->betas[1]),
+                   .one_m_b2 = f32(1 - h->betas[1]),
                    .bc2_sqrt = f32(sqrt(bc2)),
-                   .eps = f32(o->eps),
-                   .neg_step_size = f32(-(o->lr / bc1)),
-                   .has_wd = o->weight_decay != 0,
-                   .amsgrad = o->amsgrad};
+                   .eps = f32(h->eps),
+                   .neg_step_size = f32(-(h->lr / bc1)),
+                   .has_wd = h->l2 != 0,
+                   .amsgrad = h->amsgrad};
     nn__optim_parallel(n, adam_range, &a);
+}
+
+static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
+    const OPTS *o = g->opts;
+    const nn__adam_hyper h = {.lr = o->lr,
+                              .betas = {o->betas[0], o->betas[1]},
+                              .eps = o->eps,
+                              .l2 = o->weight_decay,
+                              .decay = 1.0,
+                              .amsgrad = o->amsgrad,
+                              .maximize = o->maximize};
+    nn__adam_update(s, p, slots, &h);
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};

@@ -30,74 +30,20 @@ static const nn_arg args[] = {
 
 static int validate(void *opts) {
     const OPTS *o = opts;
-    if (!(0.0 <= o->lr))
-        return nn__invalid("Invalid learning rate", o->lr);
-    if (!(0.0 <= o->eps))
-        return nn__invalid("Invalid epsilon value", o->eps);
-    if (!(0.0 <= o->betas[0] && o->betas[0] < 1.0))
-        return nn__invalid("Invalid beta parameter at index 0", o->betas[0]);
-    if (!(0.0 <= o->betas[1] && o->betas[1] < 1.0))
-        return nn__invalid("Invalid beta parameter at index 1", o->betas[1]);
-    if (!(0.0 <= o->weight_decay))
-        return nn__invalid("Invalid weight_decay value", o->weight_decay);
-    return NN_OK;
+    return nn__adam_validate(o->lr, o->betas, o->eps, o->weight_decay);
 }
 
-NN_OPTIM_KERNEL static void adamw_kernel(size_t n, float *restrict x, const float *restrict grad,
-                                         float *restrict exp_avg, float *restrict exp_avg_sq,
-                                         float *restrict max_sq, float sign, float decay, float b1,
-                                         float one_m_b1, float b2, float one_m_b2, int amsgrad,
-                                         float bc2_sqrt, float eps, float neg_step_size) {
-    for (size_t i = 0; i < n; i++) {
-        const float gi = grad[i] * sign;
-        const float xi = x[i] * decay;
-        const float m = t_add(exp_avg[i] * b1, one_m_b1, gi);
-        const float v = t_addcmul(exp_avg_sq[i] * b2, one_m_b2, gi, gi);
-        const float vmax = amsgrad ? t_max(max_sq[i], v) : max_sq[i];
-        exp_avg[i] = m;
-        exp_avg_sq[i] = v;
-        max_sq[i] = vmax;
-        const float denom = sqrtf(amsgrad ? vmax : v) / bc2_sqrt + eps;
-        x[i] = t_addcdiv(xi, neg_step_size, m, denom);
-    }
-}
-
-typedef struct adamw_args {
-    float *x, *exp_avg, *exp_avg_sq, *max_sq;
-    const float *grad;
-    float sign, decay, b1, one_m_b1, b2, one_m_b2, bc2_sqrt, eps, neg_step_size;
-    int amsgrad;
-} adamw_args;
-
-static void adamw_range(void *ctx, size_t i0, size_t i1) {
-    const adamw_args *a = ctx;
-    adamw_kernel(i1 - i0, a->x + i0, a->grad + i0, a->exp_avg + i0, a->exp_avg_sq + i0,
-                 a->max_sq + i0, a->sign, a->decay, a->b1, a->one_m_b1, a->b2, a->one_m_b2,
-                 a->amsgrad, a->bc2_sqrt, a->eps, a->neg_step_size);
-}
-
+/* Adam's update (adam.c) with the parameter scaled first and no L2 term in the gradient */
 static void update(const nn_optim_group *g, nn_pstate *s, nn_param *p, float *slots) {
     const OPTS *o = g->opts;
-    const size_t n = p->value.numel;
-    s->step = f32(s->step + 1);
-    const double bc1 = 1 - pow(o->betas[0], s->step);
-    const double bc2 = 1 - pow(o->betas[1], s->step);
-    adamw_args a = {.x = p->value.data,
-                    .exp_avg = slots,
-                    .exp_avg_sq = slots + n,
-                    .max_sq = slots + 2 * n,
-                    .grad = p->grad,
-                    .sign = o->maximize ? -1.0f : 1.0f,
-                    .decay = f32(1 - o->lr * o->weight_decay),
-                    .b1 = f32(o->betas[0]),
-                    .one_m_b1 = f32(1 - o->betas[0]),
-                    .b2 = f32(o->betas[1]),
-                    .one_m_b2 = f32(1 - o->betas[1]),
-                    .bc2_sqrt = f32(sqrt(bc2)),
-                    .eps = f32(o->eps),
-                    .neg_step_size = f32(-(o->lr / bc1)),
-                    .amsgrad = o->amsgrad};
-    nn__optim_parallel(n, adamw_range, &a);
+    const nn__adam_hyper h = {.lr = o->lr,
+                              .betas = {o->betas[0], o->betas[1]},
+                              .eps = o->eps,
+                              .l2 = 0.0,
+                              .decay = 1 - o->lr * o->weight_decay,
+                              .amsgrad = o->amsgrad,
+                              .maximize = o->maximize};
+    nn__adam_update(s, p, slots, &h);
 }
 
 static const char *const slot_names[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
