@@ -33,23 +33,9 @@ static const nn_arg args[] = {
         "fused CUDA kernel (no effect here)"),
 };
 
-int nn__adam_validate(double lr, const double betas[2], double eps, double weight_decay) {
-    if (!(0.0 <= lr))
-        return nn__invalid("Invalid learning rate", lr);
-    if (!(0.0 <= eps))
-        return nn__invalid("Invalid epsilon value", eps);
-    if (!(0.0 <= betas[0] && betas[0] < 1.0))
-        return nn__invalid("Invalid beta parameter at index 0", betas[0]);
-    if (!(0.0 <= betas[1] && betas[1] < 1.0))
-        return nn__invalid("Invalid beta parameter at index 1", betas[1]);
-    if (!(0.0 <= weight_decay))
-        return nn__invalid("Invalid weight_decay value", weight_decay);
-    return NN_OK;
-}
-
 static int validate(void *opts) {
     const OPTS *o = opts;
-    return nn__adam_validate(o->lr, o->betas, o->eps, o->weight_decay);
+    return nn__adam_family_validate(o->lr, o->betas, o->eps, o->weight_decay);
 }
 
 /* one parameter's elements; flags are loop-invariant selects so the loop vectorizes. Adam

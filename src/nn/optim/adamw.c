@@ -30,7 +30,7 @@ static const nn_arg args[] = {
 
 static int validate(void *opts) {
     const OPTS *o = opts;
-    return nn__adam_validate(o->lr, o->betas, o->eps, o->weight_decay);
+    return nn__adam_family_validate(o->lr, o->betas, o->eps, o->weight_decay);
 }
 
 /* Adam's update (adam.c) with the parameter scaled first and no L2 term in the gradient */

@@ -234,3 +234,17 @@ int nn__invalid2(const char *fmt, double a, double b) {
     snprintf(msg, sizeof msg, fmt, nn__py_float_repr(a, ba), nn__py_float_repr(b, bb));
     return nn_error_set(NN_EINVAL, "%s", msg);
 }
+
+int nn__adam_family_validate(double lr, const double betas[2], double eps, double weight_decay) {
+    if (!(0.0 <= lr))
+        return nn__invalid("Invalid learning rate", lr);
+    if (!(0.0 <= eps))
+        return nn__invalid("Invalid epsilon value", eps);
+    if (!(0.0 <= betas[0] && betas[0] < 1.0))
+        return nn__invalid("Invalid beta parameter at index 0", betas[0]);
+    if (!(0.0 <= betas[1] && betas[1] < 1.0))
+        return nn__invalid("Invalid beta parameter at index 1", betas[1]);
+    if (!(0.0 <= weight_decay))
+        return nn__invalid("Invalid weight_decay value", weight_decay);
+    return NN_OK;
+}

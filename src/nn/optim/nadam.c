@@ -27,16 +27,9 @@ static const nn_arg args[] = {
 
 static int validate(void *opts) {
     const OPTS *o = opts;
-    if (!(0.0 <= o->lr))
-        return nn__invalid("Invalid learning rate", o->lr);
-    if (!(0.0 <= o->eps))
-        return nn__invalid("Invalid epsilon value", o->eps);
-    if (!(0.0 <= o->betas[0] && o->betas[0] < 1.0))
-        return nn__invalid("Invalid beta parameter at index 0", o->betas[0]);
-    if (!(0.0 <= o->betas[1] && o->betas[1] < 1.0))
-        return nn__invalid("Invalid beta parameter at index 1", o->betas[1]);
-    if (!(0.0 <= o->weight_decay))
-        return nn__invalid("Invalid weight_decay value", o->weight_decay);
+    int rc = nn__adam_family_validate(o->lr, o->betas, o->eps, o->weight_decay);
+    if (rc != NN_OK)
+        return rc;
     if (!(0.0 <= o->momentum_decay))
         return nn__invalid("Invalid momentum_decay value", o->momentum_decay);
     return NN_OK;

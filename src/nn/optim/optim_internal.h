@@ -141,13 +141,12 @@ struct nn_optim_ops {
 typedef void (*nn__range_fn)(void *ctx, size_t i0, size_t i1);
 void nn__optim_parallel(size_t n, nn__range_fn fn, void *ctx);
 
-/* Adam's checks and update, shared by Adam and AdamW (adam.c). l2 is Adam's weight_decay, added
- * to the gradient; decay scales the parameter first (AdamW's 1 - lr * weight_decay; 1 for Adam). */
+/* Adam's update, shared by Adam and AdamW (adam.c). l2 is Adam's weight_decay, added to the
+ * gradient; decay scales the parameter first (AdamW's 1 - lr * weight_decay; 1 for Adam). */
 typedef struct nn__adam_hyper {
     double lr, betas[2], eps, l2, decay;
     int amsgrad, maximize;
 } nn__adam_hyper;
-int nn__adam_validate(double lr, const double betas[2], double eps, double weight_decay);
 void nn__adam_update(nn_pstate *s, nn_param *p, float *slots, const nn__adam_hyper *h);
 
 /* The short class name of a table ("Adam" from "torch.optim.adam.Adam"). */
@@ -161,5 +160,7 @@ int nn__args_set(const char *cls, const nn_arg *args, int nargs, void *opts, con
 /* Validation helpers: torch's "Invalid learning rate: {}" with Python's repr of the value. */
 int nn__invalid(const char *what, double v);
 int nn__invalid2(const char *fmt, double a, double b);
+/* The checks Adam, AdamW, Adamax, NAdam and RAdam share, in torch's order (args.c). */
+int nn__adam_family_validate(double lr, const double betas[2], double eps, double weight_decay);
 
 #endif
